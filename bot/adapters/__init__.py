@@ -1,0 +1,1 @@
+"""Outbound adapters: Slack, Jira, Notion, Prometheus, LangGraph, n8n."""

@@ -1,0 +1,109 @@
+"""The app factory: the only place where opsbot is wired together. Nothing is built at import."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+
+from bot import __version__
+from bot.adapters.slack import BotIdentity, make_web_client
+from bot.clock import Clock, utcnow
+from bot.metrics import Metrics
+from bot.policy import Policy
+from bot.services.registry import Services, build_services
+from bot.settings import INTEGRATIONS, Settings
+from handlers import slack as slack_handlers
+from handlers.http.health import health_router
+from handlers.http.middleware import RequestContextMiddleware
+from handlers.http.slack import slack_router
+from storage.db import Database
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("opsbot")
+
+
+def create_app(
+    settings: Settings,
+    policy: Policy | None = None,
+    *,
+    db: Database | None = None,
+    clock: Clock = utcnow,
+) -> FastAPI:
+    """Build the FastAPI app with its Slack app, services and routes."""
+    database = db or Database(settings.database_url)
+    metrics = Metrics()
+    services = build_services(db=database, clock=clock, metrics=metrics)
+    identity = BotIdentity()
+    bolt = _slack_app(settings, services, identity)
+    slack_token = settings.slack_bot_token
+    _log_integrations(settings, metrics)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        task = None
+        if slack_token is not None:
+            client = make_web_client(
+                token=slack_token.get_secret_value(), base_url=settings.slack_api_url, timeout=5
+            )
+            task = asyncio.create_task(identity.resolve(client))  # never delays start-up
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if db is None:
+            database.dispose()
+
+    app = FastAPI(title="opsbot", version=__version__, lifespan=lifespan)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    app.include_router(health_router(db=database, metrics=metrics))
+    app.include_router(slack_router(bolt))
+    app.state.policy = policy or Policy()
+    return app
+
+
+def _slack_app(settings: Settings, services: Services, identity: BotIdentity) -> AsyncApp | None:
+    if not settings.enabled("slack"):
+        return None
+    assert settings.slack_bot_token is not None and settings.slack_signing_secret is not None
+    token = settings.slack_bot_token.get_secret_value()
+    # Bolt takes its token from ``authorize`` on each request; its own client stays tokenless.
+    client = make_web_client(token=None, base_url=settings.slack_api_url)
+
+    async def authorize(
+        enterprise_id: str | None, team_id: str | None, **_: Any
+    ) -> AuthorizeResult:
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id or identity.team_id,
+            bot_token=token,
+            bot_user_id=identity.user_id,
+            bot_id=identity.bot_id,
+        )
+
+    bolt = AsyncApp(
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        client=client,
+        authorize=authorize,
+        logger=logging.getLogger("opsbot.bolt"),
+    )
+    slack_handlers.register(bolt, services)
+    return bolt
+
+
+def _log_integrations(settings: Settings, metrics: Metrics) -> None:
+    for name, keys in INTEGRATIONS.items():
+        enabled = settings.enabled(name)
+        metrics.integration_enabled.labels(integration=name).set(1 if enabled else 0)
+        if not enabled:
+            needed = ", ".join(key.upper() for key in keys)
+            log.info(f"{name} integration off (set {needed} to turn it on)")

@@ -1,0 +1,165 @@
+"""The ``opsbot`` command line: serve, db, check, manifest, demo."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+
+from bot import __version__
+from bot.errors import ConfigError, StorageError
+from bot.logs import configure_logging
+from bot.policy import Policy, load_policy
+from bot.settings import Settings, get_settings
+
+__all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _friendly_errors(func: F) -> F:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            click.echo(f"opsbot: {exc}", err=True)
+            sys.exit(2)
+        except StorageError as exc:
+            click.echo(f"opsbot: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _load(ctx: click.Context, *, logs_to_stdout: bool = False) -> tuple[Settings, Policy]:
+    """Settings and policy; logs go to stdout for ``serve``, to stderr for one-shot commands."""
+    settings = get_settings()
+    policy = load_policy(settings.policy_path())
+    configure_logging(
+        level=settings.log_level,
+        fmt=ctx.obj["log_format"],
+        secrets=settings.secret_values(),
+        stream=sys.stdout if logs_to_stdout else sys.stderr,
+    )
+    return settings, policy
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="opsbot")
+@click.option(
+    "--log-format",
+    type=click.Choice(["json", "text"]),
+    default="json",
+    show_default=True,
+    help="JSON lines for machines, text for humans.",
+)
+@click.pass_context
+def main(ctx: click.Context, log_format: str) -> None:
+    """opsbot: Slack chat-ops for AI workflow operations."""
+    ctx.obj = {"log_format": log_format}
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default OPSBOT_HOST or 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default OPSBOT_PORT or 8080).")
+@click.pass_context
+@_friendly_errors
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Upgrade the database, then serve Slack, webhooks and the REST API."""
+    import uvicorn
+
+    from bot.app import create_app
+    from storage import Database, upgrade
+
+    settings, policy = _load(ctx, logs_to_stdout=True)
+    db = Database(settings.database_url)
+    upgrade(db.engine)
+    app = create_app(settings, policy, db=db)
+    uvicorn.run(
+        app,
+        host=host or settings.opsbot_host,
+        port=port or settings.opsbot_port,
+        log_config=None,
+        access_log=False,
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@click.pass_context
+@_friendly_errors
+def db_upgrade(ctx: click.Context) -> None:
+    """Apply every pending migration (safe to run again)."""
+    from storage import Database, upgrade
+
+    settings, _ = _load(ctx.find_root())
+    database = Database(settings.database_url)
+    status = upgrade(database.engine)
+    database.dispose()
+    click.echo(f"database at revision {status.current}")
+
+
+@db.command("status")
+@click.pass_context
+@_friendly_errors
+def db_status(ctx: click.Context) -> None:
+    """Show the schema revision against the code's newest; exit 1 when behind."""
+    from storage import Database, migration_status
+
+    settings, _ = _load(ctx.find_root())
+    database = Database(settings.database_url)
+    status = migration_status(database.engine)
+    database.dispose()
+    click.echo(f"database {status.current or 'empty'}, code {status.head}")
+    sys.exit(0 if status.is_current else 1)
+
+
+@main.command()
+@click.pass_context
+@_friendly_errors
+def check(ctx: click.Context) -> None:
+    """Validate the configuration and reach each configured integration."""
+    from bot.services.check import run_checks
+
+    settings, _ = _load(ctx)
+    rows = asyncio.run(run_checks(settings))
+    width = max(len("integration"), *(len(row.name) for row in rows))
+    click.echo(f"{'integration'.ljust(width)}  state   detail")
+    for row in rows:
+        click.echo(f"{row.name.ljust(width)}  {row.state.ljust(6)}  {row.detail}")
+    sys.exit(1 if any(row.state == "FAILED" for row in rows) else 0)
+
+
+@main.command()
+@click.option("--url", required=True, help="Public https URL where opsbot is reachable.")
+def manifest(url: str) -> None:
+    """Print the Slack app manifest with the request URLs filled in."""
+    from bot.adapters.slack.manifest import render_manifest
+
+    if not url.startswith("https://"):
+        raise click.BadParameter("Slack requires an https:// URL", param_hint="--url")
+    click.echo(render_manifest(url), nl=False)
+
+
+@main.command()
+@click.option("--quiet-logs/--show-logs", default=True, help="Hide opsbot's own log lines.")
+@_friendly_errors
+def demo(quiet_logs: bool) -> None:
+    """Play a scripted scenario against a sandbox Slack and print the transcript."""
+    from bot.demo import run_demo
+
+    configure_logging(level="WARNING" if quiet_logs else "INFO", fmt="text")
+    click.echo(run_demo())
+
+
+if __name__ == "__main__":
+    main()

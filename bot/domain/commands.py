@@ -1,0 +1,94 @@
+"""Slash command vocabulary and parsing (pure): sub-command, arguments, usage, nearest match."""
+
+from __future__ import annotations
+
+import difflib
+import shlex
+from dataclasses import dataclass
+
+from bot.errors import UsageError
+
+__all__ = ["INCIDENT", "RUNS", "CommandSet", "Parsed", "SubCommand"]
+
+
+@dataclass(frozen=True)
+class SubCommand:
+    """One sub-command: its name, argument synopsis and one-line summary."""
+
+    name: str
+    args: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A parsed invocation: the sub-command name and its argument words."""
+
+    name: str
+    args: tuple[str, ...]
+    raw_args: str
+
+
+@dataclass(frozen=True)
+class CommandSet:
+    """The sub-commands of one slash command (``/incident``, ``/runs``)."""
+
+    command: str
+    summary: str
+    subcommands: tuple[SubCommand, ...]
+
+    def names(self) -> list[str]:
+        """Sub-command names in display order."""
+        return [sub.name for sub in self.subcommands]
+
+    def usage(self) -> str:
+        """The usage text shown for ``help`` and for any wrong input (mrkdwn)."""
+        lines = [f"*{self.command}* — {self.summary}", ""]
+        for sub in self.subcommands:
+            synopsis = f"{self.command} {sub.name} {sub.args}".rstrip()
+            lines.append(f"`{synopsis}` — {sub.summary}")
+        return "\n".join(lines)
+
+    def nearest(self, word: str) -> str | None:
+        """The closest sub-command name to ``word``, if any is close."""
+        matches = difflib.get_close_matches(word.lower(), self.names(), n=1, cutoff=0.5)
+        if matches:
+            return matches[0]
+        prefixed = [name for name in self.names() if name.startswith(word.lower()[:2])]
+        return prefixed[0] if word and prefixed else None
+
+    def parse(self, text: str) -> Parsed:
+        """Split ``text``; an empty text is ``help``; an unknown word raises ``UsageError``."""
+        stripped = text.strip()
+        if not stripped:
+            return Parsed(name="help", args=(), raw_args="")
+        head, _, rest = stripped.partition(" ")
+        name = head.lower()
+        if name not in self.names():
+            suggestion = self.nearest(name)
+            hint = f" Did you mean `{self.command} {suggestion}`?" if suggestion else ""
+            raise UsageError(
+                f"Unknown command `{self.command} {head}`.{hint}",
+                usage=self.usage(),
+                suggestion=suggestion,
+            )
+        try:
+            words = tuple(shlex.split(rest))
+        except ValueError as exc:
+            raise UsageError(
+                f"Could not read the arguments: {exc}.", usage=self.usage(), suggestion=None
+            ) from exc
+        return Parsed(name=name, args=words, raw_args=rest.strip())
+
+
+INCIDENT = CommandSet(
+    command="/incident",
+    summary="run incidents from Slack",
+    subcommands=(SubCommand("help", "", "show this help"),),
+)
+
+RUNS = CommandSet(
+    command="/runs",
+    summary="workflow runs (LangGraph, n8n) and KPIs",
+    subcommands=(SubCommand("help", "", "show this help"),),
+)

@@ -1,0 +1,48 @@
+"""Prometheus metrics, one registry per app instance (no process-global state)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from bot import __version__
+
+__all__ = ["Metrics"]
+
+
+class Metrics:
+    """The metrics opsbot exports on ``/metrics``."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.info = Gauge(
+            "opsbot_info", "opsbot build information", ["version"], registry=self.registry
+        )
+        self.info.labels(version=__version__).set(1)
+        self.integration_enabled = Gauge(
+            "opsbot_integration_enabled",
+            "1 when the integration is configured, else 0",
+            ["integration"],
+            registry=self.registry,
+        )
+        self.http_requests = Counter(
+            "opsbot_http_requests",
+            "HTTP requests answered",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.http_latency = Histogram(
+            "opsbot_http_request_duration_seconds",
+            "Time to answer an HTTP request",
+            ["route"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+        )
+        self.slack_events_duplicate = Counter(
+            "opsbot_slack_event_retries_ignored",
+            "Slack Events API deliveries dropped as retries of an event already handled",
+            registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        """The registry in the Prometheus text exposition format."""
+        return generate_latest(self.registry)

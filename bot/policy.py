@@ -1,0 +1,110 @@
+"""The YAML policy file (``OPSBOT_CONFIG``, default ``./opsbot.yml``): channels, alerting, services.
+
+Loaded once at start-up by the CLI; a bad file raises ``ConfigError`` naming each bad key.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from bot.domain.durations import parse_duration
+from bot.errors import ConfigError
+
+__all__ = ["AlertingPolicy", "Policy", "ServicePolicy", "SlackPolicy", "load_policy"]
+
+SeverityName = Literal["S1", "S2", "S3"]
+
+
+def _duration(value: Any) -> Any:
+    if isinstance(value, str):
+        return parse_duration(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    return value
+
+
+def _default_severity_map() -> dict[str, SeverityName]:
+    return {"critical": "S1", "error": "S2", "warning": "S2", "info": "S3"}
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SlackPolicy(_Section):
+    """Where opsbot talks in Slack."""
+
+    incidents_channel: str | None = None
+    alerts_channel: str | None = None
+
+
+class AlertingPolicy(_Section):
+    """How Alertmanager alerts become incidents."""
+
+    severity_label: str = "severity"
+    severity_map: dict[str, SeverityName] = Field(default_factory=_default_severity_map)
+    service_label: str = "service"
+    min_incident_severity: SeverityName = "S3"
+    reopen_window: Duration = timedelta(hours=1)
+    max_new_incidents_per_minute: int = Field(default=10, ge=1)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+
+
+class ServicePolicy(_Section):
+    """One service's routing: on-call, client, playbook, Jira component, default severity."""
+
+    oncall: list[str] = Field(default_factory=list)
+    client: str | None = None
+    playbook: str | None = None
+    jira_component: str | None = None
+    default_severity: SeverityName | None = None
+
+
+class Policy(_Section):
+    """The whole policy file. Unknown keys are refused so typos do not pass silently."""
+
+    slack: SlackPolicy = Field(default_factory=SlackPolicy)
+    alerting: AlertingPolicy = Field(default_factory=AlertingPolicy)
+    services: dict[str, ServicePolicy] = Field(
+        default_factory=lambda: {"default": ServicePolicy(default_severity="S3")}
+    )
+
+
+def load_policy(path: Path | None) -> Policy:
+    """Read and validate the policy file; ``None`` or a missing default file gives the defaults."""
+    if path is None:
+        return Policy()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError([f"OPSBOT_CONFIG: cannot read {path}: {exc.strerror}"]) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{path}: not valid YAML: {exc}"]) from exc
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError([f"{path}: the top level must be a mapping of sections"])
+    try:
+        return Policy.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError([f"{path}: {problem}" for problem in describe(exc)]) from exc
+
+
+def describe(exc: ValidationError) -> list[str]:
+    """Turn a pydantic error into ``key.path: what is wrong`` lines."""
+    lines = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling against opsbot.example.yml)"
+        lines.append(f"{key}: {message}")
+    return lines

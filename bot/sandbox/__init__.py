@@ -1,0 +1,1 @@
+"""Sandboxes that emulate third-party services for tests, demos and local development."""

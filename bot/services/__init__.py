@@ -1,0 +1,1 @@
+"""Use cases. Each owns its transaction and takes the clock as an argument."""

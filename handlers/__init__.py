@@ -1,0 +1,1 @@
+"""Inbound surfaces: Slack listeners, webhooks and REST. Parse, call one service, render."""

@@ -1,0 +1,19 @@
+"""Slack listeners (Bolt). ``register`` attaches them all to an ``AsyncApp``."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.services.registry import Services
+from handlers.slack import commands, events, middleware
+
+__all__ = ["SLASH_COMMANDS", "register"]
+
+SLASH_COMMANDS = commands.SLASH_COMMANDS
+
+
+def register(bolt: AsyncApp, services: Services) -> None:
+    """Attach middleware, listeners and the error handler to ``bolt``."""
+    middleware.register(bolt, services)
+    commands.register(bolt)
+    events.register(bolt)

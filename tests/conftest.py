@@ -1,0 +1,147 @@
+"""Shared fixtures: a real database (SQLite and PostgreSQL), the sandbox Slack, a running opsbot."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from bot.app import create_app
+from bot.policy import Policy
+from bot.sandbox.slack import SandboxSlack, SlackDriver
+from bot.server import ThreadedServer
+from bot.settings import Settings, get_settings
+from storage import Database, upgrade
+
+PG_URL = os.environ.get(
+    "OPSBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_PG = os.environ.get("OPSBOT_REQUIRE_POSTGRES") == "1"
+_pg_state: dict[str, str | None] = {}
+
+
+def pg_unavailable() -> str | None:
+    """None when PostgreSQL answers, else the reason."""
+    if "reason" not in _pg_state:
+        try:
+            with psycopg.connect(PG_URL.replace("+psycopg", ""), connect_timeout=3):
+                _pg_state["reason"] = None
+        except psycopg.Error as exc:
+            _pg_state["reason"] = f"PostgreSQL at {PG_URL} does not answer: {exc}".strip()
+    return _pg_state["reason"]
+
+
+def require_postgres() -> None:
+    """Skip (or, with OPSBOT_REQUIRE_POSTGRES=1, fail) when PostgreSQL is absent."""
+    reason = pg_unavailable()
+    if reason is None:
+        return
+    if REQUIRE_PG:
+        pytest.fail(f"OPSBOT_REQUIRE_POSTGRES=1 but {reason}")
+    pytest.skip(f"{reason} (set OPSBOT_TEST_POSTGRES_URL, or run .ci/run)")
+
+
+@dataclass
+class PgSchema:
+    """A throw-away PostgreSQL schema; its URL sets the search_path to it."""
+
+    name: str
+
+    @property
+    def url(self) -> str:
+        sep = "&" if "?" in PG_URL else "?"
+        return f"{PG_URL}{sep}options=-csearch_path%3D{self.name}"
+
+    def _admin(self, sql: str) -> None:
+        with psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True) as conn:
+            conn.execute(sql)
+
+    def create(self) -> None:
+        self._admin(f'CREATE SCHEMA "{self.name}"')
+
+    def drop(self) -> None:
+        self._admin(f'DROP SCHEMA IF EXISTS "{self.name}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: a SQLite file, or a fresh schema on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'opsbot.db'}"
+        return
+    require_postgres()
+    schema = PgSchema(f"t_{uuid.uuid4().hex[:12]}")
+    schema.create()
+    try:
+        yield schema.url
+    finally:
+        schema.drop()
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """A migrated database."""
+    database = Database(database_url)
+    upgrade(database.engine)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def _slack_server() -> Iterator[SandboxSlack]:
+    with SandboxSlack() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def slack(_slack_server: SandboxSlack) -> SandboxSlack:
+    """The sandbox Slack on loopback, with a fresh workspace for this test."""
+    _slack_server.reset()
+    return _slack_server
+
+
+@dataclass
+class Opsbot:
+    """A running opsbot wired to the sandbox Slack, plus a driver that signs like Slack."""
+
+    url: str
+    settings: Settings
+    db: Database
+    slack: SandboxSlack
+    driver: SlackDriver
+    server: ThreadedServer
+
+
+def make_settings(database_url: str, slack: SandboxSlack | None, **extra: object) -> Settings:
+    """Settings for a test instance; Slack on when a sandbox is given."""
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "alertmanager_token": secrets.token_urlsafe(16),
+        "opsbot_api_token": secrets.token_urlsafe(16),
+        "opsbot_config": None,
+    }
+    if slack is not None:
+        values |= {
+            "slack_bot_token": slack.state.bot_token,
+            "slack_signing_secret": secrets.token_hex(16),
+            "slack_api_url": slack.api_url,
+        }
+    return get_settings(**(values | extra))
+
+
+@pytest.fixture
+def opsbot(db: Database, slack: SandboxSlack) -> Iterator[Opsbot]:
+    """opsbot serving on loopback against the sandbox Slack and a real database."""
+    settings = make_settings(db.url, slack)
+    app = create_app(settings, Policy(), db=db)
+    with ThreadedServer(app) as server:
+        assert settings.slack_signing_secret is not None
+        secret = settings.slack_signing_secret.get_secret_value()
+        with SlackDriver(server.url + "/slack/events", secret, slack) as driver:
+            yield Opsbot(server.url, settings, db, slack, driver, server)
