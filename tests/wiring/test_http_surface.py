@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import httpx
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
@@ -144,3 +146,12 @@ def _wait_for_calls(opsbot: Opsbot, method: str, count: int, timeout: float = 5.
     raise AssertionError(
         f"expected {count} {method} call(s), journal: {opsbot.slack.state.count_by_method()}"
     )
+
+
+def test_every_manifest_command_is_answered(opsbot: Opsbot) -> None:
+    manifest = yaml.safe_load((Path(__file__).resolve().parents[2] / "manifest.yml").read_text())
+    for entry in manifest["features"]["slash_commands"]:
+        reply = opsbot.driver.command("help", command=entry["command"])
+        assert reply.status_code == 200, entry["command"]
+        assert reply.json is not None
+        assert f"{entry['command']} help" in reply.json["text"]
