@@ -21,6 +21,8 @@ from bot.policy import Policy
 from bot.services.registry import Services, build_services
 from bot.settings import INTEGRATIONS, Settings
 from handlers import slack as slack_handlers
+from handlers.http.alertmanager import alertmanager_router
+from handlers.http.api import api_router
 from handlers.http.health import health_router
 from handlers.http.middleware import RequestContextMiddleware
 from handlers.http.slack import slack_router
@@ -40,8 +42,11 @@ def create_app(
 ) -> FastAPI:
     """Build the FastAPI app with its Slack app, services and routes."""
     database = db or Database(settings.database_url)
+    policy = policy or Policy()
     metrics = Metrics()
-    services = build_services(db=database, clock=clock, metrics=metrics)
+    services = build_services(
+        db=database, policy=policy, clock=clock, metrics=metrics, slack=settings.enabled("slack")
+    )
     identity = BotIdentity()
     bolt = _slack_app(settings, services, identity)
     slack_token = settings.slack_bot_token
@@ -67,7 +72,15 @@ def create_app(
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     app.include_router(health_router(db=database, metrics=metrics))
     app.include_router(slack_router(bolt))
-    app.state.policy = policy or Policy()
+    app.include_router(
+        alertmanager_router(
+            intake=services.intake,
+            token=settings.alertmanager_token,
+            max_body=policy.alerting.max_body_bytes,
+            metrics=metrics,
+        )
+    )
+    app.include_router(api_router(queries=services.incidents, token=settings.opsbot_api_token))
     return app
 
 

@@ -43,6 +43,34 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.webhook_latency = Histogram(
+            "opsbot_webhook_duration_seconds",
+            "Time to store and apply a webhook delivery",
+            ["source"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+        self.alerts_received = Counter(
+            "opsbot_alerts_received", "Alerts received from Alertmanager", registry=self.registry
+        )
+        self.incidents_opened = Counter(
+            "opsbot_incidents_opened", "Incidents opened from alerts", registry=self.registry
+        )
+        self.storm_held = Counter(
+            "opsbot_storm_held_groups",
+            "Alert groups held back by the storm guard",
+            registry=self.registry,
+        )
+        self.outbox_delivered = Counter(
+            "opsbot_outbox_delivered", "Outbox effects delivered", ["kind"], registry=self.registry
+        )
+        self.outbox_failures = Counter(
+            "opsbot_outbox_failures",
+            "Outbox delivery attempts that failed",
+            ["kind", "final"],
+            registry=self.registry,
+        )
+
     def render(self) -> bytes:
         """The registry in the Prometheus text exposition format."""
         return generate_latest(self.registry)

@@ -10,12 +10,26 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from bot.domain.durations import parse_duration
 from bot.errors import ConfigError
 
-__all__ = ["AlertingPolicy", "Policy", "ServicePolicy", "SlackPolicy", "load_policy"]
+__all__ = [
+    "AlertingPolicy",
+    "Policy",
+    "ServicePolicy",
+    "SeverityPolicy",
+    "SlackPolicy",
+    "load_policy",
+]
 
 SeverityName = Literal["S1", "S2", "S3"]
 
@@ -30,6 +44,10 @@ def _duration(value: Any) -> Any:
 
 def _default_severity_map() -> dict[str, SeverityName]:
     return {"critical": "S1", "error": "S2", "warning": "S2", "info": "S3"}
+
+
+def _default_auto_resolve() -> list[SeverityName]:
+    return ["S3"]
 
 
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
@@ -56,6 +74,38 @@ class AlertingPolicy(_Section):
     reopen_window: Duration = timedelta(hours=1)
     max_new_incidents_per_minute: int = Field(default=10, ge=1)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    auto_resolve: list[SeverityName] = Field(default_factory=_default_auto_resolve)
+    correlation_window: Duration | None = None
+    notice_every: Duration = timedelta(hours=1)
+
+
+class SeverityPolicy(_Section):
+    """Response times of one severity."""
+
+    ack_within: Duration
+    update_every: Duration
+    escalate_every: Duration
+    escalate_max: int = Field(ge=0)
+    rca_due: Duration
+
+
+def _default_severities() -> dict[SeverityName, SeverityPolicy]:
+    def row(ack: str, update: str, every: str, times: int, rca: str) -> SeverityPolicy:
+        return SeverityPolicy.model_validate(
+            {
+                "ack_within": ack,
+                "update_every": update,
+                "escalate_every": every,
+                "escalate_max": times,
+                "rca_due": rca,
+            }
+        )
+
+    return {
+        "S1": row("5m", "30m", "5m", 3, "2d"),
+        "S2": row("15m", "1h", "15m", 3, "5d"),
+        "S3": row("1h", "4h", "1h", 1, "10d"),
+    }
 
 
 class ServicePolicy(_Section):
@@ -76,6 +126,22 @@ class Policy(_Section):
     services: dict[str, ServicePolicy] = Field(
         default_factory=lambda: {"default": ServicePolicy(default_severity="S3")}
     )
+    severities: dict[SeverityName, SeverityPolicy] = Field(default_factory=_default_severities)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Policy:
+        defaults = _default_severities()
+        if set(defaults) - set(self.severities):
+            merged: dict[SeverityName, SeverityPolicy] = {**defaults, **self.severities}
+            object.__setattr__(self, "severities", merged)
+        if "default" not in self.services:
+            services = {"default": ServicePolicy(default_severity="S3"), **self.services}
+            object.__setattr__(self, "services", services)
+        return self
+
+    def service(self, name: str) -> ServicePolicy:
+        """The route for ``name``; unknown services take the ``default`` route."""
+        return self.services.get(name) or self.services["default"]
 
 
 def load_policy(path: Path | None) -> Policy:

@@ -52,12 +52,20 @@ def _make_engine(url: str, *, pool_size: int) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        # SQLite has one writer: take the write lock when a transaction begins, so two
+        # transactions never deadlock upgrading a read lock (they queue on busy_timeout).
+        event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     kwargs: dict[str, Any] = {"pool_pre_ping": True, "pool_size": pool_size, "max_overflow": 10}
     return create_engine(url, connect_args={"connect_timeout": 5}, **kwargs)
 
 
+def _sqlite_begin_immediate(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" event emits BEGIN itself
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")

@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-__all__ = ["SlackEventReceipt", "metadata"]
+from storage.types import UTCDateTime
+
+__all__ = [
+    "AlertGroupRow",
+    "AlertRow",
+    "IncidentRow",
+    "OutboxRow",
+    "SlackEventReceipt",
+    "TimelineRow",
+    "WebhookDeliveryRow",
+    "metadata",
+]
 
 metadata = SQLModel.metadata
+
+
+def _ts(*, nullable: bool = True, index: bool = False) -> Any:
+    return Field(
+        default=None,
+        sa_column=Column(UTCDateTime(), nullable=nullable, index=index),
+    )
 
 
 class SlackEventReceipt(SQLModel, table=True):
@@ -19,4 +38,127 @@ class SlackEventReceipt(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True, max_length=64)
     event_type: str = Field(max_length=64)
-    received_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class IncidentRow(SQLModel, table=True):
+    """An incident. ``number`` is what people say ("incident 42")."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_status_service", "status", "service"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    severity: str = Field(max_length=2)
+    status: str = Field(max_length=16)
+    service: str = Field(max_length=100)
+    client: str | None = Field(default=None, max_length=100)
+    opened_at: datetime = _ts(nullable=False, index=True)
+    acknowledged_at: datetime | None = _ts()
+    resolved_at: datetime | None = _ts()
+    closed_at: datetime | None = _ts()
+    last_seen_at: datetime | None = _ts()
+    truncated_alerts: int = Field(default=0)
+    slack_channel_id: str | None = Field(default=None, max_length=32)
+    slack_channel_name: str | None = Field(default=None, max_length=80)
+    slack_card_ts: str | None = Field(default=None, max_length=32)
+    slack_alerts_ts: str | None = Field(default=None, max_length=32)
+    slack_announce_ts: str | None = Field(default=None, max_length=32)
+
+
+class AlertGroupRow(SQLModel, table=True):
+    """An Alertmanager group (by ``groupKey``) and the incident it currently feeds."""
+
+    __tablename__ = "alert_groups"
+
+    key_hash: str = Field(primary_key=True, max_length=64)
+    group_key: str = Field(sa_column=Column(Text, nullable=False))
+    group_labels: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON))
+    incident_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("incidents.id"), nullable=True)
+    )
+    first_seen_at: datetime = _ts(nullable=False)
+    last_seen_at: datetime = _ts(nullable=False)
+    held_at: datetime | None = _ts(index=True)  # held back by the storm guard
+    held_alerts: int = Field(default=0)
+    held_severity: str | None = Field(default=None, max_length=2)
+    held_service: str | None = Field(default=None, max_length=100)
+    held_summary: str | None = Field(default=None, max_length=300)
+    notice_at: datetime | None = _ts()  # last below-threshold notice
+
+
+class AlertRow(SQLModel, table=True):
+    """One alert occurrence: ``fingerprint`` + ``starts_at``."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("fingerprint", "starts_at", name="uq_alerts_occurrence"),
+        Index("ix_alerts_incident_status", "incident_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(sa_column=Column(Integer, ForeignKey("incidents.id"), nullable=False))
+    fingerprint: str = Field(max_length=64)
+    starts_at: datetime = _ts(nullable=False)
+    ends_at: datetime | None = _ts()
+    status: str = Field(max_length=16)
+    severity: str = Field(max_length=2)
+    name: str = Field(max_length=200)
+    labels: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON))
+    annotations: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON))
+    generator_url: str = Field(default="", sa_column=Column(Text, nullable=False))
+    first_seen_at: datetime = _ts(nullable=False)
+    last_seen_at: datetime = _ts(nullable=False)
+
+
+class TimelineRow(SQLModel, table=True):
+    """Who did what, when, from which surface."""
+
+    __tablename__ = "timeline_entries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("incidents.id"), nullable=False, index=True)
+    )
+    at: datetime = _ts(nullable=False)
+    kind: str = Field(max_length=32)
+    actor: str = Field(max_length=100)
+    surface: str = Field(max_length=16)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class WebhookDeliveryRow(SQLModel, table=True):
+    """Every accepted webhook body, stored before the 2xx answer."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=32)
+    received_at: datetime = _ts(nullable=False)
+    key_hash: str | None = Field(default=None, max_length=64)
+    alert_count: int = Field(default=0)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    incident_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON))
+    status: str = Field(default="processed", max_length=16)  # processed | failed
+    error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class OutboxRow(SQLModel, table=True):
+    """A side effect to deliver after the transaction that caused it commits."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int | None = Field(default=None, index=True)
+    kind: str = Field(max_length=48)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    # While pending, effects that must not pile up share a key (NULL once delivered).
+    coalesce_key: str | None = Field(default=None, max_length=128, unique=True)
+    status: str = Field(default="pending", max_length=16)  # pending | done | dead
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = _ts(nullable=False)
+    lease_until: datetime | None = _ts()
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = _ts(nullable=False)
+    done_at: datetime | None = _ts()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import httpx
 import psycopg
 import pytest
 
@@ -117,6 +121,34 @@ class Opsbot:
     driver: SlackDriver
     server: ThreadedServer
 
+    def secret(self, name: str) -> str:
+        value = getattr(self.settings, name)
+        assert value is not None
+        return str(value.get_secret_value())
+
+    def post_alerts(self, payload: Any, *, headers: dict[str, str] | None = None) -> httpx.Response:
+        """POST an Alertmanager webhook body with the right bearer token (unless overridden)."""
+        token = self.settings.alertmanager_token
+        auth = {"Authorization": f"Bearer {token.get_secret_value()}"} if token else {}
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        return httpx.post(
+            self.url + "/webhooks/alertmanager",
+            content=body,
+            headers={"Content-Type": "application/json", **auth, **(headers or {})},
+            timeout=30,
+        )
+
+    def api(self, path: str, **params: str) -> Any:
+        """GET a REST API path with the API token; returns the JSON (asserts 200)."""
+        response = httpx.get(
+            self.url + "/api/v1" + path,
+            params=params,
+            headers={"Authorization": f"Bearer {self.secret('opsbot_api_token')}"},
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
 
 def make_settings(database_url: str, slack: SandboxSlack | None, **extra: object) -> Settings:
     """Settings for a test instance; Slack on when a sandbox is given."""
@@ -135,13 +167,27 @@ def make_settings(database_url: str, slack: SandboxSlack | None, **extra: object
     return get_settings(**(values | extra))
 
 
+OpsbotFactory = Callable[..., Opsbot]
+
+
 @pytest.fixture
-def opsbot(db: Database, slack: SandboxSlack) -> Iterator[Opsbot]:
+def opsbot_factory(db: Database, slack: SandboxSlack) -> Iterator[OpsbotFactory]:
+    """Start opsbot instances (a policy and settings of the test's choosing); stops them all."""
+    with ExitStack() as stack:
+
+        def start(policy: Policy | None = None, **settings_extra: object) -> Opsbot:
+            settings = make_settings(db.url, slack, **settings_extra)
+            app = create_app(settings, policy or Policy(), db=db)
+            server = stack.enter_context(ThreadedServer(app))
+            assert settings.slack_signing_secret is not None
+            secret = settings.slack_signing_secret.get_secret_value()
+            driver = stack.enter_context(SlackDriver(server.url + "/slack/events", secret, slack))
+            return Opsbot(server.url, settings, db, slack, driver, server)
+
+        yield start
+
+
+@pytest.fixture
+def opsbot(opsbot_factory: OpsbotFactory) -> Opsbot:
     """opsbot serving on loopback against the sandbox Slack and a real database."""
-    settings = make_settings(db.url, slack)
-    app = create_app(settings, Policy(), db=db)
-    with ThreadedServer(app) as server:
-        assert settings.slack_signing_secret is not None
-        secret = settings.slack_signing_secret.get_secret_value()
-        with SlackDriver(server.url + "/slack/events", secret, slack) as driver:
-            yield Opsbot(server.url, settings, db, slack, driver, server)
+    return opsbot_factory()

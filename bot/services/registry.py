@@ -1,16 +1,26 @@
-"""The services opsbot's handlers may call, built once by the app factory."""
+"""The services opsbot's handlers may call, bound to their dependencies by the app factory."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.clock import Clock
+from bot.domain.alertmanager import AMNotification
 from bot.metrics import Metrics
-from bot.services import slack_events
+from bot.policy import Policy
+from bot.services import intake, queries, slack_events
+from bot.services.intake import IntakeResult
 from storage.db import Database
 
-__all__ = ["Services", "SlackEventService"]
+__all__ = [
+    "IncidentQueries",
+    "IntakeService",
+    "Services",
+    "SlackEventService",
+    "build_services",
+]
 
 
 @dataclass(frozen=True)
@@ -27,18 +37,81 @@ class SlackEventService:
         )
 
 
+@dataclass
+class IntakeService:
+    """Alertmanager intake, plus the nudge that wakes the outbox worker after a commit."""
+
+    db: Database
+    policy: Policy
+    clock: Clock
+    slack: bool
+    metrics: Metrics
+    waker: Callable[[], None] = field(default=lambda: None)
+
+    def ingest(self, note: AMNotification, body: str) -> IntakeResult:
+        """Apply one notification (blocking: call from a worker thread)."""
+        result = intake.ingest_alertmanager(
+            db=self.db, policy=self.policy, note=note, body=body, now=self.clock(), slack=self.slack
+        )
+        if result.opened:
+            self.metrics.incidents_opened.inc()
+        if result.held:
+            self.metrics.storm_held.inc()
+        return result
+
+    def keep_failed(self, body: str, error_id: str) -> None:
+        """Store a body that could not be applied."""
+        intake.record_failed_delivery(db=self.db, body=body, error=error_id, now=self.clock())
+
+    def wake(self) -> None:
+        """Tell the outbox worker there is work (no-op when none runs)."""
+        self.waker()
+
+
+@dataclass(frozen=True)
+class IncidentQueries:
+    """Reads for the REST API."""
+
+    db: Database
+
+    def list(
+        self, *, status: str, service: str | None, severity: str | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """Incidents in their public shape."""
+        return queries.list_incidents(
+            db=self.db, status=status, service=service, severity=severity, limit=limit
+        )
+
+    def get(self, incident_id: int) -> dict[str, Any] | None:
+        """One incident in its public shape."""
+        return queries.get_incident(db=self.db, incident_id=incident_id)
+
+
 @dataclass(frozen=True)
 class Services:
     """Everything a handler can reach, injected into Bolt listener context by name."""
 
     slack_events: SlackEventService
+    intake: IntakeService
+    incidents: IncidentQueries
     metrics: Metrics
 
     def as_context(self) -> dict[str, Any]:
         """The services by the names listeners ask for."""
-        return {"slack_events": self.slack_events, "metrics": self.metrics}
+        return {
+            "slack_events": self.slack_events,
+            "incidents": self.incidents,
+            "metrics": self.metrics,
+        }
 
 
-def build_services(*, db: Database, clock: Clock, metrics: Metrics) -> Services:
+def build_services(
+    *, db: Database, policy: Policy, clock: Clock, metrics: Metrics, slack: bool
+) -> Services:
     """Bind every service to its dependencies."""
-    return Services(slack_events=SlackEventService(db=db, clock=clock), metrics=metrics)
+    return Services(
+        slack_events=SlackEventService(db=db, clock=clock),
+        intake=IntakeService(db=db, policy=policy, clock=clock, slack=slack, metrics=metrics),
+        incidents=IncidentQueries(db=db),
+        metrics=metrics,
+    )

@@ -1,0 +1,131 @@
+"""The outbox: side effects written in the causing transaction, delivered afterwards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from storage.repositories._time import aware
+from storage.repositories._upsert import insert_for
+from storage.tables import OutboxRow
+
+__all__ = ["Claimed", "OutboxStats", "claim_due", "complete", "enqueue", "reschedule", "stats"]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A leased effect, ready to deliver."""
+
+    id: int
+    incident_id: int | None
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class OutboxStats:
+    """Depth, age of the oldest pending effect, dead letters."""
+
+    pending: int
+    oldest_age_s: float
+    dead: int
+
+
+def enqueue(
+    session: Session,
+    *,
+    kind: str,
+    incident_id: int | None,
+    payload: dict[str, Any],
+    now: datetime,
+    coalesce_key: str | None = None,
+    delay: timedelta = timedelta(0),
+) -> None:
+    """Add an effect; with ``coalesce_key`` nothing is added while one with that key waits."""
+    values = {
+        "incident_id": incident_id,
+        "kind": kind,
+        "payload": payload,
+        "coalesce_key": coalesce_key,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now + delay,
+        "created_at": now,
+    }
+    stmt = insert_for(session, OutboxRow).values(**values)
+    if coalesce_key is not None:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["coalesce_key"])
+    session.exec(stmt)
+
+
+def claim_due(session: Session, *, now: datetime, lease: timedelta, limit: int) -> list[Claimed]:
+    """Lease up to ``limit`` due effects, each the oldest pending one of its incident."""
+    earlier = aliased(OutboxRow)
+    blocked = exists().where(
+        and_(
+            col(earlier.incident_id) == col(OutboxRow.incident_id),
+            col(earlier.status) == "pending",
+            col(earlier.id) < col(OutboxRow.id),
+        )
+    )
+    query = (
+        select(OutboxRow)
+        .where(OutboxRow.status == "pending")
+        .where(col(OutboxRow.next_attempt_at) <= now)
+        .where(or_(col(OutboxRow.lease_until).is_(None), col(OutboxRow.lease_until) < now))
+        .where(or_(col(OutboxRow.incident_id).is_(None), ~blocked))
+        .order_by(col(OutboxRow.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list(session.exec(query).all())
+    claimed = []
+    for row in rows:
+        assert row.id is not None
+        row.lease_until = now + lease
+        row.attempts += 1
+        row.coalesce_key = None  # later changes queue a fresh effect
+        session.add(row)
+        claimed.append(Claimed(row.id, row.incident_id, row.kind, dict(row.payload), row.attempts))
+    return claimed
+
+
+def complete(session: Session, effect_id: int, *, now: datetime) -> None:
+    """Mark delivered."""
+    session.exec(
+        update(OutboxRow)
+        .where(col(OutboxRow.id) == effect_id)
+        .values(status="done", done_at=now, lease_until=None, last_error=None)
+    )
+
+
+def reschedule(session: Session, effect_id: int, *, at: datetime, error: str, dead: bool) -> None:
+    """Try again at ``at``, or give up (``dead``) keeping the last error."""
+    session.exec(
+        update(OutboxRow)
+        .where(col(OutboxRow.id) == effect_id)
+        .values(
+            status="dead" if dead else "pending",
+            next_attempt_at=at,
+            lease_until=None,
+            last_error=error[:2000],
+        )
+    )
+
+
+def stats(session: Session, *, now: datetime) -> OutboxStats:
+    """Numbers for ``/metrics``."""
+    pending_q = select(func.count(), func.min(OutboxRow.created_at)).where(
+        OutboxRow.status == "pending"
+    )
+    pending, oldest = session.exec(pending_q).one()
+    dead_q = select(func.count()).select_from(OutboxRow).where(OutboxRow.status == "dead")
+    dead = session.exec(dead_q).one()
+    age = (now - aware(oldest)).total_seconds() if oldest else 0.0
+    return OutboxStats(pending=int(pending), oldest_age_s=max(age, 0.0), dead=int(dead))
