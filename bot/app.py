@@ -15,10 +15,13 @@ from slack_bolt.authorization import AuthorizeResult
 
 from bot import __version__
 from bot.adapters.slack import BotIdentity, make_web_client
+from bot.adapters.slack.chat import SlackChat
 from bot.clock import Clock, utcnow
 from bot.metrics import Metrics
 from bot.policy import Policy
+from bot.services.outbox_worker import OutboxWorker
 from bot.services.registry import Services, build_services
+from bot.services.slack_effects import SlackEffects
 from bot.settings import INTEGRATIONS, Settings
 from handlers import slack as slack_handlers
 from handlers.http.alertmanager import alertmanager_router
@@ -50,21 +53,30 @@ def create_app(
     identity = BotIdentity()
     bolt = _slack_app(settings, services, identity)
     slack_token = settings.slack_bot_token
+    worker = _outbox_worker(settings, policy, database, clock, metrics)
+    if worker is not None:
+        services.intake.waker = worker.wake
     _log_integrations(settings, metrics)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        background = []
+        if worker is not None:
+            background.append(asyncio.create_task(worker.run()))
         task = None
         if slack_token is not None:
             client = make_web_client(
                 token=slack_token.get_secret_value(), base_url=settings.slack_api_url, timeout=5
             )
             task = asyncio.create_task(identity.resolve(client))  # never delays start-up
-        yield
         if task is not None:
-            task.cancel()
+            background.append(task)
+        yield
+        for job in background:
+            job.cancel()
+        for job in background:
             with contextlib.suppress(asyncio.CancelledError):
-                await task
+                await job
         if db is None:
             database.dispose()
 
@@ -111,6 +123,18 @@ def _slack_app(settings: Settings, services: Services, identity: BotIdentity) ->
     )
     slack_handlers.register(bolt, services)
     return bolt
+
+
+def _outbox_worker(
+    settings: Settings, policy: Policy, db: Database, clock: Clock, metrics: Metrics
+) -> OutboxWorker | None:
+    if settings.slack_bot_token is None or not settings.enabled("slack"):
+        return None
+    client = make_web_client(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+    )
+    effects = SlackEffects(db=db, chat=SlackChat(client), policy=policy, clock=clock)
+    return OutboxWorker(db=db, effects=effects, clock=clock, metrics=metrics)
 
 
 def _log_integrations(settings: Settings, metrics: Metrics) -> None:

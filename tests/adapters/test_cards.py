@@ -172,7 +172,8 @@ def test_incident_card_escapes_and_cuts() -> None:
     text, blocks = cards.incident_card(view, now=NOW)
     assert_valid((text, blocks))
     header = by_id(blocks, "card_header")["text"]["text"]
-    assert len(header) == 150 and header.endswith("…") and "<!channel>" in header  # plain_text
+    assert len(header) == 150 and header.endswith("…")
+    assert "<!channel>" not in header and "\u2039!channel\u203a" in header  # inert
     fields = by_id(blocks, "card_fields")["fields"]
     assert "&lt;!channel&gt; &amp; &lt;@U0BOB&gt;" in fields[2]["text"]
     assert "more" in next(f["text"] for f in fields if f["text"].startswith("*On-call*"))

@@ -127,7 +127,10 @@ def _name(view: IncidentView, limit: int = 500) -> str:
 
 # ----- blocks -------------------------------------------------------------------------------
 def _plain(text: str, limit: int) -> Block:
-    return {"type": "plain_text", "text": _cut(text, limit), "emoji": True}
+    # Plain text is not parsed for mentions, but keep it inert everywhere it may be copied:
+    # angle brackets become look-alike guillemets so `<!channel>` can never become live.
+    inert = text.replace("<", "\u2039").replace(">", "\u203a")
+    return {"type": "plain_text", "text": _cut(inert, limit), "emoji": True}
 
 
 def _md(text: str, limit: int = SECTION_LIMIT) -> Block:

@@ -1,0 +1,88 @@
+"""Blocking reads and writes the Slack effects need, each its own short transaction."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.domain.incident import DigestEntry, IncidentView
+from bot.domain.severity import Severity
+from bot.policy import Policy
+from storage.db import Database
+from storage.repositories import groups as group_repo
+from storage.repositories import incidents as incident_repo
+
+__all__ = ["SlackRefs", "held_digest", "load_incident", "release_digest", "save_refs"]
+
+
+@dataclass(frozen=True)
+class SlackRefs:
+    """Where an incident lives in Slack (each set once, then reused on retries)."""
+
+    channel_id: str | None
+    channel_name: str | None
+    card_ts: str | None
+    alerts_ts: str | None
+    announce_ts: str | None
+
+
+def load_incident(
+    db: Database, policy: Policy, incident_id: int, *, newest: int = 20
+) -> tuple[IncidentView, SlackRefs] | None:
+    """The incident's read model (with on-call, playbook, ack deadline) and its Slack refs."""
+    with db.session() as session:
+        row = incident_repo.get_incident(session, incident_id)
+        if row is None:
+            return None
+        view = incident_repo.to_view(session, row, alert_limit=newest)
+        refs = SlackRefs(
+            row.slack_channel_id,
+            row.slack_channel_name,
+            row.slack_card_ts,
+            row.slack_alerts_ts,
+            row.slack_announce_ts,
+        )
+    route = policy.service(view.service)
+    ack_within = policy.severities[view.severity.value].ack_within
+    view = dataclasses.replace(
+        view,
+        oncall=tuple(route.oncall),
+        playbook=route.playbook,
+        ack_due_at=view.opened_at + ack_within if view.status == "open" else None,
+    )
+    return view, refs
+
+
+def save_refs(db: Database, incident_id: int, **refs: Any) -> None:
+    """Record Slack ids (``slack_channel_id=…``, ``slack_card_ts=…``) on the incident."""
+    with db.session() as session:
+        row = incident_repo.get_incident(session, incident_id, lock=True)
+        if row is None:
+            return
+        for name, value in refs.items():
+            setattr(row, name, value)
+        session.add(row)
+
+
+def held_digest(db: Database) -> list[DigestEntry]:
+    """The groups the storm guard holds back, for one digest."""
+    with db.session() as session:
+        return [
+            DigestEntry(
+                group_labels=dict(group.group_labels or {}),
+                service=group.held_service or "default",
+                severity=Severity(group.held_severity or "S3"),
+                alert_count=group.held_alerts,
+                summary=group.held_summary or "",
+            )
+            for group in group_repo.held_groups(session)
+        ]
+
+
+def release_digest(db: Database, until: datetime) -> None:
+    """Mark the held groups reported (those held at or before ``until``)."""
+    with db.session() as session:
+        groups = [g for g in group_repo.held_groups(session) if g.held_at and g.held_at <= until]
+        group_repo.release_held(session, groups)

@@ -1,0 +1,127 @@
+"""The outbox worker: claims due effects, delivers them, retries with backoff, dead-letters.
+
+Safe with several opsbot processes: rows are leased (PostgreSQL ``FOR UPDATE SKIP LOCKED``),
+effects of one incident go in order, and a lease that expires (a crashed worker) is taken
+over. It wakes on ``wake()`` after a commit, else polls."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from anyio import to_thread
+
+from bot.clock import Clock
+from bot.metrics import Metrics
+from bot.services.ports import ChatError, TransientChatError
+from bot.services.slack_effects import SlackEffects
+from storage.db import Database
+from storage.repositories import outbox
+from storage.repositories.outbox import Claimed
+
+__all__ = ["OutboxWorker", "backoff"]
+
+log = logging.getLogger("opsbot.outbox")
+
+
+def backoff(
+    attempt: int, *, retry_after: float | None, base: float = 1.0, cap: float = 300.0
+) -> float:
+    """Seconds to wait before attempt ``attempt + 1``: exponential with jitter, never less than
+    the server's ``Retry-After``."""
+    delay = min(cap, base * float(2 ** max(attempt - 1, 0))) * random.uniform(0.5, 1.0)
+    return max(delay, retry_after or 0.0)
+
+
+@dataclass
+class OutboxWorker:
+    """Runs inside the app's event loop."""
+
+    db: Database
+    effects: SlackEffects
+    clock: Clock
+    metrics: Metrics
+    batch: int = 20
+    lease: timedelta = timedelta(seconds=60)
+    max_attempts: int = 8
+    poll_seconds: float = 1.0
+    _event: asyncio.Event = field(default_factory=asyncio.Event)
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    def wake(self) -> None:
+        """Ask for a tick now (callable from any thread)."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._event.set)
+
+    async def run(self) -> None:
+        """Tick until cancelled."""
+        self._loop = asyncio.get_running_loop()
+        while True:
+            try:
+                done = await self.tick()
+            except Exception:
+                log.exception("outbox tick failed")
+                done = 0
+            if done == 0:
+                self._event.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._event.wait(), self.poll_seconds)
+
+    async def tick(self) -> int:
+        """Claim and deliver one batch; returns how many effects were attempted."""
+        claimed = await to_thread.run_sync(self._claim)
+        if claimed:
+            await asyncio.gather(*(self._deliver(effect) for effect in claimed))
+        return len(claimed)
+
+    def _claim(self) -> list[Claimed]:
+        with self.db.session() as session:
+            return outbox.claim_due(session, now=self.clock(), lease=self.lease, limit=self.batch)
+
+    async def _deliver(self, effect: Claimed) -> None:
+        try:
+            await self.effects.deliver(effect)
+        except TransientChatError as exc:
+            await self._retry(effect, str(exc), retry_after=exc.retry_after, final=False)
+        except ChatError as exc:
+            await self._retry(effect, str(exc), retry_after=None, final=effect.attempts >= 3)
+        except Exception as exc:
+            log.exception("outbox effect failed", extra={"effect": effect.kind, "id": effect.id})
+            await self._retry(effect, f"{type(exc).__name__}: {exc}", retry_after=None, final=False)
+        else:
+            await to_thread.run_sync(self._complete, effect.id)
+            self.metrics.outbox_delivered.labels(effect.kind).inc()
+
+    def _complete(self, effect_id: int) -> None:
+        with self.db.session() as session:
+            outbox.complete(session, effect_id, now=self.clock())
+
+    async def _retry(
+        self, effect: Claimed, error: str, *, retry_after: float | None, final: bool
+    ) -> None:
+        dead = final or effect.attempts >= self.max_attempts
+        delay = backoff(effect.attempts, retry_after=retry_after)
+        at = self.clock() + timedelta(seconds=delay)
+        self.metrics.outbox_failures.labels(effect.kind, str(dead).lower()).inc()
+        level = logging.ERROR if dead else logging.WARNING
+        log.log(
+            level,
+            "outbox effect dead-lettered" if dead else "outbox effect will be retried",
+            extra={
+                "effect": effect.kind,
+                "id": effect.id,
+                "attempt": effect.attempts,
+                "error": error,
+                "retry_in_s": round(delay, 2),
+            },
+        )
+
+        def write() -> None:
+            with self.db.session() as session:
+                outbox.reschedule(session, effect.id, at=at, error=error, dead=dead)
+
+        await to_thread.run_sync(write)
