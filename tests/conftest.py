@@ -89,6 +89,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
+def pg_db() -> Iterator[Database]:
+    """A migrated PostgreSQL database (a fresh schema), for PostgreSQL-only behaviour."""
+    require_postgres()
+    schema = PgSchema(f"t_{uuid.uuid4().hex[:12]}")
+    schema.create()
+    database = Database(schema.url)
+    try:
+        upgrade(database.engine)
+        yield database
+    finally:
+        database.dispose()
+        schema.drop()
+
+
+@pytest.fixture
 def db(database_url: str) -> Iterator[Database]:
     """A migrated database."""
     database = Database(database_url)

@@ -18,13 +18,11 @@ from typing import Any
 import pytest
 
 from .promstack import (
-    INSTALL_HINT,
     Alertmanager,
     MetricTarget,
     PromBinaries,
     Prometheus,
     example_rule,
-    find_binaries,
     http_get,
 )
 
@@ -109,17 +107,6 @@ class WebhookRecorder:
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def binaries() -> PromBinaries:
-    found = find_binaries()
-    if found is None:
-        in_ci = os.environ.get("CI", "").lower() not in ("", "0", "false")
-        if in_ci or os.environ.get("OPSBOT_REQUIRE_PROMSTACK") == "1":
-            pytest.fail(f"{INSTALL_HINT} (required because CI/OPSBOT_REQUIRE_PROMSTACK is set)")
-        pytest.skip(INSTALL_HINT)
-    return found
 
 
 @pytest.fixture

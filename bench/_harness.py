@@ -1,0 +1,239 @@
+"""Shared benchmark helpers: a real ``opsbot serve`` process, a throw-away PostgreSQL database,
+percentiles and output. Everything started here is stopped in ``finally`` blocks."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import psycopg
+from psycopg import sql
+
+from bot.settings import Settings
+
+__all__ = [
+    "LOOPBACK",
+    "PostgresUnavailable",
+    "Server",
+    "emit_json",
+    "exit_on_sigterm",
+    "opsbot_server",
+    "percentile",
+    "postgres_database",
+    "print_table",
+]
+
+LOOPBACK = "127.0.0.1"
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", ""}
+
+
+class PostgresUnavailable(Exception):
+    """The PostgreSQL server did not answer; the message says why."""
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running ``opsbot serve`` process on loopback."""
+
+    url: str
+    alertmanager_token: str
+    api_token: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+
+def free_port() -> int:
+    """A TCP port that was free on loopback a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def exit_on_sigterm() -> None:
+    """Turn SIGTERM into ``SystemExit`` so ``finally`` blocks clean up as on Ctrl-C."""
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec (Linux only)
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _clean_env(extra: dict[str, str]) -> dict[str, str]:
+    """The caller's environment without any opsbot setting (so no Slack, Jira ...), plus ``extra``."""
+    ours = {name.upper() for name in Settings.model_fields}
+    env = {key: value for key, value in os.environ.items() if key.upper() not in ours}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env.update(extra)
+    return env
+
+
+@contextlib.contextmanager
+def opsbot_server(
+    database_url: str, *, workdir: Path, policy_yaml: str, ready_timeout: float = 90.0
+) -> Iterator[Server]:
+    """Run ``python -m bot.cli serve`` on a free loopback port until the block ends.
+
+    The process runs in ``workdir`` (so no stray ``.env`` or ``opsbot.yml`` is picked up), logs at
+    WARNING into ``workdir/opsbot.log``, and is ready once ``/readyz`` answers 200."""
+    policy_path = workdir / "opsbot-bench.yml"
+    policy_path.write_text(policy_yaml)
+    log_path = workdir / "opsbot.log"
+    port = free_port()
+    am_token, api_token = secrets.token_hex(16), secrets.token_hex(16)
+    env = _clean_env(
+        {
+            "DATABASE_URL": database_url,
+            "ALERTMANAGER_TOKEN": am_token,
+            "OPSBOT_API_TOKEN": api_token,
+            "OPSBOT_CONFIG": str(policy_path),
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    command = [sys.executable, "-m", "bot.cli", "serve", "--host", LOOPBACK, "--port", str(port)]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=workdir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
+        )
+    server = Server(f"http://{LOOPBACK}:{port}", am_token, api_token, process, log_path)
+    try:
+        _wait_ready(server, ready_timeout)
+        yield server
+    finally:
+        _stop(process)
+
+
+def _wait_ready(server: Server, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    last = "no answer yet"
+    with httpx.Client(timeout=5) as client:
+        while time.monotonic() < deadline:
+            if server.process.poll() is not None:
+                raise RuntimeError(
+                    f"opsbot exited with {server.process.returncode} before it was ready:\n"
+                    + tail(server.log_path)
+                )
+            try:
+                response = client.get(f"{server.url}/readyz")
+                if response.status_code == 200:
+                    return
+                last = f"{response.status_code} {response.text[:200]}"
+            except httpx.HTTPError as exc:
+                last = repr(exc)
+            time.sleep(0.1)
+    raise RuntimeError(f"opsbot not ready after {timeout:.0f}s ({last}):\n{tail(server.log_path)}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()  # uvicorn shuts down gracefully on SIGTERM
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    """The last ``lines`` lines of a log file (empty when it is missing)."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@contextlib.contextmanager
+def postgres_database(admin_url: str = DEFAULT_PG_ADMIN_URL) -> Iterator[str]:
+    """Create a fresh database next to ``admin_url``'s, yield its SQLAlchemy URL, drop it.
+
+    Raises ``PostgresUnavailable`` when the server does not answer. Loopback servers only."""
+    parts = urlsplit(admin_url)
+    if (parts.hostname or "") not in _LOOPBACK_HOSTS:
+        raise PostgresUnavailable(f"refusing non-loopback PostgreSQL host {parts.hostname!r}")
+    name = f"opsbot_bench_{os.getpid()}_{secrets.token_hex(4)}"
+    _admin(admin_url, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = parts._replace(path=f"/{name}").geturl()
+    try:
+        yield url
+    finally:
+        drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+        _admin(admin_url, drop.format(sql.Identifier(name)))
+
+
+def _admin(admin_url: str, statement: sql.Composed) -> None:
+    try:
+        with psycopg.connect(_libpq(admin_url), autocommit=True, connect_timeout=3) as conn:
+            conn.execute(statement)
+    except psycopg.OperationalError as exc:
+        reason = (str(exc).strip() or repr(exc)).splitlines()[0]
+        host = urlsplit(admin_url).netloc
+        raise PostgresUnavailable(f"PostgreSQL at {host} does not answer: {reason}") from exc
+
+
+def percentile(sorted_values: Sequence[float], pct: float) -> float:
+    """The ``pct`` percentile (0-100) of already sorted values, linearly interpolated."""
+    if not sorted_values:
+        return float("nan")
+    rank = (len(sorted_values) - 1) * pct / 100
+    low = int(rank)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (rank - low)
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Print rows aligned under headers: text left, numbers right."""
+    cells = [[_cell(value) for value in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    numeric = [bool(rows) and all(isinstance(r[i], int | float) for r in rows) for i in range(len(headers))]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(
+            v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)
+        ).rstrip()
+
+    print(line(headers))
+    print(line(["-" * w for w in widths]))
+    for row in cells:
+        print(line(row))
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def emit_json(benchmark: str, results: list[dict[str, Any]], **extra: Any) -> None:
+    """Print the one machine-readable line: ``BENCH_JSON {"benchmark": ..., "results": [...]}``."""
+    payload = {"benchmark": benchmark, **extra, "results": results}
+    print("BENCH_JSON " + json.dumps(payload, separators=(",", ":")), flush=True)

@@ -1,0 +1,137 @@
+"""Concurrent and duplicate deliveries create nothing twice, enforced by the database."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlmodel import func, select
+
+from bot.sandbox.slack import SandboxSlack
+from storage import Database
+from storage.tables import AlertRow, IncidentRow
+from tests.alerts import alert, notification
+from tests.conftest import Opsbot
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _count(db: Database, model: type[IncidentRow] | type[AlertRow]) -> int:
+    with db.session() as session:
+        return int(session.exec(select(func.count()).select_from(model)).one())
+
+
+def _post(url: str, token: str, body: object) -> httpx.Response:
+    return httpx.post(
+        url + "/webhooks/alertmanager",
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
+    )
+
+
+def test_concurrent_identical_deliveries_open_one_incident(opsbot: Opsbot) -> None:
+    body = notification("Race", [alert(f"r{i:03d}") for i in range(50)])
+    token = opsbot.secret("alertmanager_token")
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        replies = list(pool.map(lambda _: _post(opsbot.url, token, body), range(32)))
+    assert {r.status_code for r in replies} == {200}
+    assert len({tuple(r.json()["incidents"]) for r in replies}) == 1
+    assert _count(opsbot.db, IncidentRow) == 1
+    assert _count(opsbot.db, AlertRow) == 50
+
+
+def test_concurrent_groups_each_open_their_own(opsbot: Opsbot) -> None:
+    token = opsbot.secret("alertmanager_token")
+    bodies = [notification(f"G{i % 8}", [alert(f"g{i % 8}")]) for i in range(48)]
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        replies = list(pool.map(lambda b: _post(opsbot.url, token, b), bodies))
+    assert {r.status_code for r in replies} == {200}
+    assert _count(opsbot.db, IncidentRow) == 8
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def two_processes(
+    pg_db: Database, slack: SandboxSlack, tmp_path: Path
+) -> Iterator[tuple[list[str], str]]:
+    """Two `opsbot serve` processes on one PostgreSQL database, both with the sandbox Slack."""
+    db = pg_db
+    token = secrets.token_urlsafe(16)
+    policy = tmp_path / "opsbot.yml"
+    policy.write_text("slack: {incidents_channel: C0INCIDENTS}\n")
+    env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}} | {
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": db.url,
+        "ALERTMANAGER_TOKEN": token,
+        "SLACK_BOT_TOKEN": slack.state.bot_token,
+        "SLACK_SIGNING_SECRET": secrets.token_hex(16),
+        "SLACK_API_URL": slack.api_url,
+        "OPSBOT_CONFIG": str(policy),
+        "LOG_LEVEL": "WARNING",
+    }
+    procs, urls = [], []
+    try:
+        for i in range(2):
+            port = _free_port()
+            log = (tmp_path / f"serve{i}.log").open("w")
+            cmd = [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)]
+            procs.append((subprocess.Popen(cmd, env=env, stdout=log, stderr=log), log))
+            urls.append(f"http://127.0.0.1:{port}")
+        for url in urls:
+            _wait_ready(url)
+        yield urls, token
+    finally:
+        for proc, log in procs:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=20)
+            log.close()
+
+
+def _wait_ready(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{url} never became ready")
+
+
+@pytest.mark.postgres
+def test_two_processes_open_one_incident_and_one_channel(
+    two_processes: tuple[list[str], str], pg_db: Database, slack: SandboxSlack
+) -> None:
+    urls, token = two_processes
+    db = pg_db
+    bodies = [
+        notification("Shared", [alert(f"p{j:03d}") for j in range(i % 5 + 1)]) for i in range(40)
+    ]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        replies = list(pool.map(lambda i: _post(urls[i % 2], token, bodies[i]), range(40)))
+    assert {r.status_code for r in replies} == {200}
+    assert _count(db, IncidentRow) == 1
+    assert _count(db, AlertRow) == 5
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and len(slack.state.messages("C0INCIDENTS")) < 1:
+        time.sleep(0.1)
+    time.sleep(1.5)  # give a duplicate, if any, the time to appear
+    assert len(slack.state.calls("conversations.create")) == 1
+    assert len(slack.state.messages("C0INCIDENTS")) == 1
