@@ -114,6 +114,9 @@ def test_demo_prints_a_transcript(tmp_path: Path) -> None:
     result = run("demo", env=clean_env(tmp_path), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "@alice types `/incident help`" in result.stdout
+    assert "* opsbot created #inc-" in result.stdout
+    assert "[Acknowledge] [Post update] [Escalate] [Resolve]" in result.stdout
+    assert "#incidents  opsbot: :rotating_light: *S1 · #1 Checkout API error rate" in result.stdout
     assert "Did you mean `/incident help`?" in result.stdout
     assert "(only visible to @bob)" in result.stdout
     assert list(tmp_path.iterdir()) == []  # left nothing behind

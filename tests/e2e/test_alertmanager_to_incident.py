@@ -3,7 +3,6 @@ opens with its Slack channel; the alert clears and the incident shows it."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,18 +11,13 @@ import pytest
 
 from bot.policy import Policy
 from tests.conftest import OpsbotFactory
+from tests.waiting import wait_until
 
 from .promstack import Alertmanager, MetricTarget, PromBinaries, Prometheus, example_rule
 
 
 def _until(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    return wait_until(check, timeout=timeout, what=what, interval=0.2)
 
 
 @pytest.mark.e2e

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import select
@@ -13,21 +11,12 @@ from bot.sandbox.slack import Fault, render_transcript
 from storage.tables import OutboxRow
 from tests.alerts import alert, notification
 from tests.conftest import Opsbot, OpsbotFactory
+from tests.waiting import wait_until
 
 POLICY = {
     "slack": {"incidents_channel": "C0INCIDENTS", "alerts_channel": "C0ALERTS"},
     "services": {"checkout-api": {"oncall": ["U0BOB", "S0ONCALL"], "playbook": "playbooks/api.md"}},
 }
-
-
-def wait_until(check: Callable[[], Any], *, timeout: float = 10.0, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what or check}")
 
 
 def _pending(opsbot: Opsbot) -> list[OutboxRow]:
