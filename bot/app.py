@@ -20,7 +20,7 @@ from bot.clock import Clock, utcnow
 from bot.metrics import Metrics
 from bot.policy import Policy
 from bot.services.outbox_worker import OutboxWorker
-from bot.services.registry import Services, build_services
+from bot.services.registry import Services, build_services, outbox_figures
 from bot.services.slack_effects import SlackEffects
 from bot.settings import INTEGRATIONS, Settings
 from handlers import slack as slack_handlers
@@ -57,6 +57,11 @@ def create_app(
     if worker is not None:
         services.intake.waker = worker.wake
     _log_integrations(settings, metrics)
+    metrics.watch(
+        "outbox",
+        lambda: outbox_figures(db=database, clock=clock),
+        "Effects waiting in the outbox",
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

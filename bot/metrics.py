@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 from bot import __version__
 
@@ -71,6 +76,29 @@ class Metrics:
             registry=self.registry,
         )
 
+    def watch(self, name: str, read: Callable[[], dict[str, float]], help_text: str) -> None:
+        """Export gauges ``opsbot_<name>_<key>`` read at scrape time (a failed read is skipped)."""
+        self.registry.register(_ReadAtScrape(name, read, help_text))
+
     def render(self) -> bytes:
         """The registry in the Prometheus text exposition format."""
         return generate_latest(self.registry)
+
+
+class _ReadAtScrape(Collector):
+    def __init__(self, name: str, read: Callable[[], dict[str, float]], help_text: str) -> None:
+        self._name = name
+        self._read = read
+        self._help = help_text
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            values = self._read()
+        except Exception:  # a scrape must not fail because one source did
+            logging.getLogger("opsbot.metrics").warning("metrics source %s failed", self._name)
+            return
+        for key, value in values.items():
+            yield GaugeMetricFamily(f"opsbot_{self._name}_{key}", f"{self._help}: {key}", value)
+
+    def describe(self) -> list[GaugeMetricFamily]:
+        return []

@@ -13,6 +13,7 @@ from bot.policy import Policy
 from bot.services import intake, queries, slack_events
 from bot.services.intake import IntakeResult
 from storage.db import Database
+from storage.repositories import outbox as outbox_repo
 
 __all__ = [
     "IncidentQueries",
@@ -85,6 +86,17 @@ class IncidentQueries:
     def get(self, incident_id: int) -> dict[str, Any] | None:
         """One incident in its public shape."""
         return queries.get_incident(db=self.db, incident_id=incident_id)
+
+
+def outbox_figures(*, db: Database, clock: Clock) -> dict[str, float]:
+    """Outbox depth, oldest pending age (seconds) and dead letters, for ``/metrics``."""
+    with db.session() as session:
+        figures = outbox_repo.stats(session, now=clock())
+    return {
+        "pending": figures.pending,
+        "oldest_pending_age_seconds": figures.oldest_age_s,
+        "dead": figures.dead,
+    }
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,9 @@ def test_metrics_parse_as_prometheus_text(opsbot: Opsbot) -> None:
     }
     assert enabled["slack"] == 1.0
     assert enabled["jira"] == 0.0
+    assert families["opsbot_outbox_pending"].samples[0].value == 0
+    assert families["opsbot_outbox_dead"].samples[0].value == 0
+    assert "opsbot_outbox_oldest_pending_age_seconds" in families
 
 
 def test_openapi_lists_the_routes(opsbot: Opsbot) -> None:
