@@ -1,0 +1,87 @@
+"""Which timers an incident needs, from its state and its severity's policy (pure).
+
+Timer kinds:
+- ``ack``: the acknowledgement deadline; when it passes unacknowledged, escalate, then again
+  every ``escalate_every`` up to ``escalate_max`` times (``attempt`` counts them).
+- ``update``: an update is due every ``update_every`` while the incident is live.
+- ``stale``: no update for ``stale_after`` while the incident is live.
+- ``rca``: the RCA is due ``rca_due`` after resolution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.domain.lifecycle import Status
+
+__all__ = ["Clockwork", "TimerKind", "TimerPlan", "next_after_fire", "plan_timers"]
+
+
+class TimerKind(StrEnum):
+    """What a timer is for."""
+
+    ACK = "ack"
+    UPDATE = "update"
+    STALE = "stale"
+    RCA = "rca"
+
+
+@dataclass(frozen=True)
+class Clockwork:
+    """One severity's response times."""
+
+    ack_within: timedelta
+    update_every: timedelta
+    escalate_every: timedelta
+    escalate_max: int
+    rca_due: timedelta
+    stale_after: timedelta
+
+
+@dataclass(frozen=True)
+class TimerPlan:
+    """One timer that should be armed: kind, due time, and which repetition it is."""
+
+    kind: TimerKind
+    due_at: datetime
+    attempt: int = 1
+
+
+def plan_timers(
+    *,
+    status: Status,
+    opened_at: datetime,
+    last_update_at: datetime | None,
+    resolved_at: datetime | None,
+    clockwork: Clockwork,
+) -> list[TimerPlan]:
+    """The timers the incident should have now (the caller replaces the armed set with these)."""
+    if status is Status.CLOSED:
+        return []
+    if status is Status.RESOLVED:
+        assert resolved_at is not None
+        return [TimerPlan(TimerKind.RCA, resolved_at + clockwork.rca_due)]
+    since_update = last_update_at or opened_at
+    plans = [
+        TimerPlan(TimerKind.UPDATE, since_update + clockwork.update_every),
+        TimerPlan(TimerKind.STALE, since_update + clockwork.stale_after),
+    ]
+    if status is Status.OPEN and clockwork.escalate_max > 0:
+        plans.insert(0, TimerPlan(TimerKind.ACK, opened_at + clockwork.ack_within))
+    return plans
+
+
+def next_after_fire(plan: TimerPlan, clockwork: Clockwork) -> TimerPlan | None:
+    """The timer that follows a fired one: the next escalation (up to ``escalate_max``), the
+    next update reminder, the next stale reminder; None after the RCA reminder."""
+    if plan.kind is TimerKind.ACK:
+        if plan.attempt >= clockwork.escalate_max:
+            return None
+        return TimerPlan(TimerKind.ACK, plan.due_at + clockwork.escalate_every, plan.attempt + 1)
+    if plan.kind is TimerKind.UPDATE:
+        return TimerPlan(TimerKind.UPDATE, plan.due_at + clockwork.update_every, plan.attempt + 1)
+    if plan.kind is TimerKind.STALE:
+        return TimerPlan(TimerKind.STALE, plan.due_at + clockwork.stale_after, plan.attempt + 1)
+    return None
