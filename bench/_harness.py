@@ -3,6 +3,7 @@ percentiles and output. Everything started here is stopped in ``finally`` blocks
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import json
@@ -12,11 +13,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -25,18 +27,7 @@ from psycopg import sql
 
 from bot.settings import Settings
 
-__all__ = [
-    "LOOPBACK",
-    "PostgresUnavailable",
-    "Server",
-    "emit_json",
-    "exit_on_sigterm",
-    "opsbot_server",
-    "percentile",
-    "postgres_database",
-    "print_table",
-]
-
+T = TypeVar("T")
 LOOPBACK = "127.0.0.1"
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -66,9 +57,39 @@ def free_port() -> int:
         return port
 
 
-def exit_on_sigterm() -> None:
-    """Turn SIGTERM into ``SystemExit`` so ``finally`` blocks clean up as on Ctrl-C."""
+_stopping = threading.Event()  # set by Ctrl-C / SIGTERM while a load runs: every worker stops
+
+
+def interrupt_on_signals() -> None:
+    """Ctrl-C raises ``KeyboardInterrupt``, SIGTERM ``SystemExit``: ``finally`` blocks clean up."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))
+
+
+def run_async(main: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` where Ctrl-C or SIGTERM stops the load loops (a cancellation alone can be
+    swallowed inside a library) and then raises ``KeyboardInterrupt``."""
+
+    async def guarded() -> T:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, _stopping.set)
+        try:
+            return await main
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+
+    try:
+        return asyncio.run(guarded())
+    except _Stopped:
+        raise KeyboardInterrupt from None
+    finally:
+        interrupt_on_signals()
+
+
+class _Stopped(Exception):
+    """A load loop saw Ctrl-C or SIGTERM."""
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec (Linux only)
@@ -77,7 +98,7 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec (Linu
 
 
 def _clean_env(extra: dict[str, str]) -> dict[str, str]:
-    """The caller's environment without any opsbot setting (so no Slack, Jira ...), plus ``extra``."""
+    """The caller's environment minus every opsbot setting (no Slack, Jira ...), plus ``extra``."""
     ours = {name.upper() for name in Settings.model_fields}
     env = {key: value for key, value in os.environ.items() if key.upper() not in ours}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
@@ -116,7 +137,7 @@ def opsbot_server(
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
     server = Server(f"http://{LOOPBACK}:{port}", am_token, api_token, process, log_path)
     try:
@@ -198,6 +219,55 @@ def _admin(admin_url: str, statement: sql.Composed) -> None:
         raise PostgresUnavailable(f"PostgreSQL at {host} does not answer: {reason}") from exc
 
 
+@dataclass
+class Sample:
+    """What a load run saw: one latency (seconds) per request, the problems, the wall time."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+async def post_load(
+    client: httpx.AsyncClient,
+    url: str,
+    headers: dict[str, str],
+    bodies: Callable[[], bytes],
+    *,
+    concurrency: int,
+    max_requests: int,
+    max_seconds: float,
+    problem: Callable[[httpx.Response], str | None],
+) -> Sample:
+    """POST ``bodies()`` from ``concurrency`` tasks until ``max_requests`` were sent or
+    ``max_seconds`` passed (requests in flight then still finish). Building a body is not
+    part of its latency; ``problem`` names what is wrong with a response, or returns None."""
+    sample = Sample()
+    issued = 0
+    started = time.perf_counter()
+    deadline = started + max_seconds
+
+    async def worker() -> None:
+        nonlocal issued
+        while issued < max_requests and time.perf_counter() < deadline and not _stopping.is_set():
+            issued += 1
+            body = bodies()
+            sent = time.perf_counter()
+            try:
+                wrong = problem(await client.post(url, content=body, headers=headers))
+            except httpx.HTTPError as exc:
+                wrong = f"{type(exc).__name__}: {exc}"
+            sample.latencies.append(time.perf_counter() - sent)
+            if wrong is not None:
+                sample.errors.append(wrong)
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    if _stopping.is_set():
+        raise _Stopped
+    sample.seconds = time.perf_counter() - started
+    return sample
+
+
 def percentile(sorted_values: Sequence[float], pct: float) -> float:
     """The ``pct`` percentile (0-100) of already sorted values, linearly interpolated."""
     if not sorted_values:
@@ -211,12 +281,15 @@ def percentile(sorted_values: Sequence[float], pct: float) -> float:
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Print rows aligned under headers: text left, numbers right."""
     cells = [[_cell(value) for value in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
-    numeric = [bool(rows) and all(isinstance(r[i], int | float) for r in rows) for i in range(len(headers))]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    numeric = [
+        bool(rows) and all(isinstance(r[i], int | float) for r in rows) for i in range(len(headers))
+    ]
 
     def line(values: Sequence[str]) -> str:
         return "  ".join(
-            v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)
+            v.rjust(w) if num else v.ljust(w)
+            for v, w, num in zip(values, widths, numeric, strict=True)
         ).rstrip()
 
     print(line(headers))

@@ -10,32 +10,35 @@ request failed, 2 when the benchmark itself could not run.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
+import functools
 import itertools
 import json
 import os
 import platform
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from bench._harness import (
     DEFAULT_PG_ADMIN_URL,
     PostgresUnavailable,
+    Sample,
     Server,
     emit_json,
-    exit_on_sigterm,
+    interrupt_on_signals,
     opsbot_server,
     percentile,
+    post_load,
     postgres_database,
     print_table,
+    run_async,
+    tail,
 )
 
 __all__ = ["main"]
@@ -46,8 +49,10 @@ alerting:
   max_new_incidents_per_minute: 1000000
   max_body_bytes: 16777216
 """
-_TOKEN = "@@TOKEN@@"  # replaced per request: fixed width, so every body of a case has one size
+_TOKEN = "@@TOKEN@@"  # replaced per group: fixed width, so every body of a case has one size
 _TOKEN_WIDTH = 10
+_STARTS = "@@STARTS@@"  # each group's alerts start together, one second after the previous group's
+_EPOCH = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -64,10 +69,10 @@ class Profile:
 
 PROFILES = {
     "full": Profile(
-        ("sqlite", "postgresql"), (1, 100, 1000), (1, 8), {1: 5000, 100: 1000, 1000: 150}, 6.0, 5
+        ("sqlite", "postgresql"), (1, 100, 1000), (1, 8), {1: 5000, 100: 1000, 1000: 100}, 5.0, 3
     ),
     "quick": Profile(
-        ("sqlite", "postgresql"), (1, 100, 1000), (1, 8), {1: 500, 100: 100, 1000: 12}, 0.8, 2
+        ("sqlite", "postgresql"), (1, 100, 1000), (1, 8), {1: 500, 100: 100, 1000: 8}, 0.4, 1
     ),
     "smoke": Profile(("sqlite",), (1, 100), (1,), {1: 5, 100: 5}, 30.0, 1),
 }
@@ -76,7 +81,7 @@ MODES = ("new", "repeat")
 
 @dataclass(frozen=True)
 class Result:
-    """One case's figures (rates count successful requests only)."""
+    """One case's figures; the rates count successful requests only."""
 
     backend: str
     group_size: int
@@ -92,30 +97,52 @@ class Result:
     max_ms: float
     first_error: str | None
 
+    @classmethod
+    def of(cls, backend: str, size: int, mode: str, concurrency: int, sample: Sample) -> Result:
+        """Summarise one measured load run."""
+        ok = len(sample.latencies) - len(sample.errors)
+        ms = sorted(x * 1000 for x in sample.latencies)
+        return cls(
+            backend, size, mode, concurrency, len(ms), len(sample.errors),
+            round(sample.seconds, 3), round(ok / sample.seconds, 2),
+            round(ok * size / sample.seconds, 1), round(percentile(ms, 50), 2),
+            round(percentile(ms, 99), 2), round(ms[-1] if ms else float("nan"), 2),
+            sample.errors[0] if sample.errors else None,
+        )  # fmt: skip
+
+    def row(self) -> list[object]:
+        """The table row."""
+        return [
+            self.backend, self.group_size, self.mode, self.concurrency, self.requests,
+            self.errors, self.requests_per_s, self.alerts_per_s, self.p50_ms, self.p99_ms,
+        ]  # fmt: skip
+
+
+HEADERS = ["backend", "alerts/req", "mode", "conc", "requests", "errors", "req/s", "alerts/s",
+           "p50 ms", "p99 ms"]  # fmt: skip
+
 
 def body_template(group_size: int) -> bytes:
     """A webhook body of ``group_size`` firing alerts, shaped like Alertmanager 0.25's capture."""
     alerts = []
     for i in range(group_size):
         instance = f"10.0.{i // 250}.{i % 250 + 1}:9100"
-        labels = {
-            "alertname": f"BenchLoad{_TOKEN}",
-            "instance": instance,
-            "job": "node",
-            "service": "checkout-api",
-            "severity": "critical",
-        }
-        annotations = {
-            "summary": f"load above 5 on {instance}",
-            "description": "1m load average above 5 for service checkout-api",
-            "runbook_url": "https://runbooks.example/load",
-        }
         alerts.append(
             {
                 "status": "firing",
-                "labels": labels,
-                "annotations": annotations,
-                "startsAt": "2026-11-28T08:38:25.84Z",
+                "labels": {
+                    "alertname": f"BenchLoad{_TOKEN}",
+                    "instance": instance,
+                    "job": "node",
+                    "service": "checkout-api",
+                    "severity": "critical",
+                },
+                "annotations": {
+                    "summary": f"load above 5 on {instance}",
+                    "description": "1m load average above 5 for service checkout-api",
+                    "runbook_url": "https://runbooks.example/load",
+                },
+                "startsAt": _STARTS,
                 "endsAt": "0001-01-01T00:00:00Z",
                 "generatorURL": "http://127.0.0.1:9090/graph?g0.expr=node_load1+%3E+5&g0.tab=1",
                 "fingerprint": f"{_TOKEN}{i:04x}",
@@ -141,7 +168,9 @@ def _bodies(template: bytes, mode: str, tokens: Iterator[int]) -> Callable[[], b
     """``new``: every call a body for a group never seen; ``repeat``: one body, again and again."""
 
     def make(n: int) -> bytes:
-        return template.replace(_TOKEN.encode(), f"{n:0{_TOKEN_WIDTH}d}".encode())
+        starts = (_EPOCH + timedelta(seconds=n)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        body = template.replace(_TOKEN.encode(), f"{n:0{_TOKEN_WIDTH}d}".encode())
+        return body.replace(_STARTS.encode(), starts.encode())
 
     if mode == "repeat":
         same = make(next(tokens))
@@ -149,116 +178,51 @@ def _bodies(template: bytes, mode: str, tokens: Iterator[int]) -> Callable[[], b
     return lambda: make(next(tokens))
 
 
-async def _drive(
-    client: httpx.AsyncClient,
-    server: Server,
-    bodies: Callable[[], bytes],
-    *,
-    concurrency: int,
-    max_requests: int,
-    max_seconds: float,
-) -> tuple[list[float], int, float, str | None]:
-    """Send up to ``max_requests`` for up to ``max_seconds``; latencies, errors, wall time."""
-    url = f"{server.url}/webhooks/alertmanager"
-    headers = {
-        "authorization": f"Bearer {server.alertmanager_token}",
-        "content-type": "application/json",
-    }
-    latencies: list[float] = []
-    errors: list[str] = []
-    issued = 0
-    started = time.perf_counter()
-    deadline = started + max_seconds
-
-    async def worker() -> None:
-        nonlocal issued
-        while issued < max_requests and time.perf_counter() < deadline:
-            issued += 1
-            body = bodies()
-            sent = time.perf_counter()
-            try:
-                response = await client.post(url, content=body, headers=headers)
-                problem = None
-                if response.status_code != 200:
-                    problem = f"HTTP {response.status_code}: {response.text[:200]}"
-                elif b'"stored":"failed"' in response.content:
-                    problem = f"stored as failed: {response.text[:200]}"
-            except httpx.HTTPError as exc:
-                problem = f"{type(exc).__name__}: {exc}"
-            latencies.append(time.perf_counter() - sent)
-            if problem is not None:
-                errors.append(problem)
-
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return latencies, len(errors), time.perf_counter() - started, (errors or [None])[0]
+def _problem(response: httpx.Response) -> str | None:
+    if response.status_code != 200:
+        return f"HTTP {response.status_code}: {response.text[:200]}"
+    if b'"stored":"failed"' in response.content:  # answered 200, but the intake raised
+        return f"stored as failed: {response.text[:200]}"
+    return None
 
 
 async def _bench_backend(server: Server, backend: str, profile: Profile) -> list[Result]:
     tokens = itertools.count(1)
     results = []
+    url = f"{server.url}/webhooks/alertmanager"
+    headers = {"authorization": f"Bearer {server.alertmanager_token}"}
+    headers["content-type"] = "application/json"
     limits = httpx.Limits(max_connections=max(profile.concurrencies), keepalive_expiry=60)
     async with httpx.AsyncClient(limits=limits, timeout=120) as client:
+        load = functools.partial(post_load, client, url, headers, problem=_problem)
+        small = body_template(1)
         for size in profile.group_sizes:
             template = body_template(size)
             for mode, concurrency in itertools.product(MODES, profile.concurrencies):
                 bodies = _bodies(template, mode, tokens)
-                await _drive(  # warm-up; for "repeat" this also creates the group and incident
-                    client,
-                    server,
-                    bodies,
-                    concurrency=concurrency,
-                    max_requests=profile.warmup,
-                    max_seconds=profile.max_seconds,
-                )
-                latencies, errors, seconds, first_error = await _drive(
-                    client,
-                    server,
+                # Warm-up, not measured: the case's own body one at a time (for "repeat" this
+                # creates the group and its incident), then one round of small requests at the
+                # case's concurrency so every worker thread and pooled connection exists.
+                await load(bodies, concurrency=1, max_requests=profile.warmup, max_seconds=60)
+                if concurrency > 1:
+                    primer = _bodies(small, "new", tokens)
+                    await load(primer, concurrency=concurrency, max_requests=concurrency,
+                               max_seconds=60)  # fmt: skip
+                sample = await load(
                     bodies,
                     concurrency=concurrency,
                     max_requests=profile.max_requests[size],
                     max_seconds=profile.max_seconds,
                 )
-                result = _result(backend, size, mode, concurrency, latencies, errors, seconds)
-                results.append(result if first_error is None else _with_error(result, first_error))
-                print(
-                    f"  {backend} size={size} {mode} c={concurrency}: {result.requests} requests,"
-                    f" {result.requests_per_s:.1f}/s, p99 {result.p99_ms:.1f} ms",
-                    file=sys.stderr,
-                    flush=True,
-                )
+                if server.process.poll() is not None:
+                    raise RuntimeError(f"opsbot exited with {server.process.returncode}:\n"
+                                       + tail(server.log_path))  # fmt: skip
+                result = Result.of(backend, size, mode, concurrency, sample)
+                results.append(result)
+                print(f"  {backend} {size} {mode} c={concurrency}: {result.requests} requests,"
+                      f" {result.requests_per_s:.1f}/s, p99 {result.p99_ms:.1f} ms",
+                      file=sys.stderr, flush=True)  # fmt: skip
     return results
-
-
-def _with_error(result: Result, first_error: str) -> Result:
-    return Result(**{**asdict(result), "first_error": first_error})
-
-
-def _result(
-    backend: str,
-    size: int,
-    mode: str,
-    concurrency: int,
-    latencies: list[float],
-    errors: int,
-    seconds: float,
-) -> Result:
-    ok = len(latencies) - errors
-    ordered = sorted(x * 1000 for x in latencies)
-    return Result(
-        backend=backend,
-        group_size=size,
-        mode=mode,
-        concurrency=concurrency,
-        requests=len(latencies),
-        errors=errors,
-        seconds=round(seconds, 3),
-        requests_per_s=round(ok / seconds, 2),
-        alerts_per_s=round(ok * size / seconds, 1),
-        p50_ms=round(percentile(ordered, 50), 2),
-        p99_ms=round(percentile(ordered, 99), 2),
-        max_ms=round(ordered[-1], 2) if ordered else float("nan"),
-        first_error=None,
-    )
 
 
 def run(profile_name: str, backends: tuple[str, ...] | None = None) -> int:
@@ -268,7 +232,7 @@ def run(profile_name: str, backends: tuple[str, ...] | None = None) -> int:
     results: list[Result] = []
     skipped: dict[str, str] = {}
     print(f"opsbot ingest benchmark ({profile_name}): {os.cpu_count()} CPUs, Python "
-          f"{platform.python_version()}", file=sys.stderr, flush=True)
+          f"{platform.python_version()}", file=sys.stderr, flush=True)  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="opsbot-bench-") as tmp:
         for backend in backends or profile.backends:
             workdir = Path(tmp) / backend
@@ -282,7 +246,7 @@ def run(profile_name: str, backends: tuple[str, ...] | None = None) -> int:
                     server = stack.enter_context(
                         opsbot_server(url, workdir=workdir, policy_yaml=POLICY_YAML)
                     )
-                    results += asyncio.run(_bench_backend(server, backend, profile))
+                    results += run_async(_bench_backend(server, backend, profile))
             except PostgresUnavailable as exc:
                 skipped[backend] = str(exc)
                 print(f"skipping {backend}: {exc}", flush=True)
@@ -291,17 +255,10 @@ def run(profile_name: str, backends: tuple[str, ...] | None = None) -> int:
 
 
 def _report(profile_name: str, results: list[Result], skipped: dict[str, str]) -> None:
-    headers = ["backend", "alerts/req", "mode", "conc", "requests", "errors", "req/s",
-               "alerts/s", "p50 ms", "p99 ms"]  # fmt: skip
-    rows = [
-        [r.backend, r.group_size, r.mode, r.concurrency, r.requests, r.errors, r.requests_per_s,
-         r.alerts_per_s, r.p50_ms, r.p99_ms]  # fmt: skip
-        for r in results
-    ]
-    print_table(headers, rows)
+    print_table(HEADERS, [r.row() for r in results])
     for r in results:
         if r.first_error:
-            print(f"first error ({r.backend} {r.group_size} {r.mode} c={r.concurrency}): "
+            print(f"first error, {r.backend} {r.group_size} {r.mode} c={r.concurrency}: "
                   f"{r.first_error}")  # fmt: skip
     emit_json(
         "ingest",
@@ -323,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         "--backend", action="append", choices=["sqlite", "postgresql"], help="repeatable"
     )
     args = parser.parse_args(argv)
-    exit_on_sigterm()
+    interrupt_on_signals()
     profile = "smoke" if args.smoke else "quick" if args.quick else "full"
     try:
         return run(profile, tuple(args.backend) if args.backend else None)

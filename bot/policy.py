@@ -116,6 +116,7 @@ class ServicePolicy(_Section):
     playbook: str | None = None
     jira_component: str | None = None
     default_severity: SeverityName | None = None
+    escalation_target: list[str] = Field(default_factory=list)
 
 
 class Policy(_Section):
@@ -127,6 +128,9 @@ class Policy(_Section):
         default_factory=lambda: {"default": ServicePolicy(default_severity="S3")}
     )
     severities: dict[SeverityName, SeverityPolicy] = Field(default_factory=_default_severities)
+    escalation_target: list[str] = Field(default_factory=list)
+    stale_after: Duration = timedelta(hours=8)
+    roles: list[str] = Field(default_factory=lambda: ["commander", "comms", "scribe"])
 
     @model_validator(mode="after")
     def _complete(self) -> Policy:
@@ -138,6 +142,10 @@ class Policy(_Section):
             services = {"default": ServicePolicy(default_severity="S3"), **self.services}
             object.__setattr__(self, "services", services)
         return self
+
+    def escalation_targets(self, service: str) -> list[str]:
+        """Who an escalation mentions: the service's target, else the global one."""
+        return self.service(service).escalation_target or self.escalation_target
 
     def service(self, name: str) -> ServicePolicy:
         """The route for ``name``; unknown services take the ``default`` route."""

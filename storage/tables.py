@@ -13,10 +13,12 @@ from storage.types import UTCDateTime
 __all__ = [
     "AlertGroupRow",
     "AlertRow",
+    "IncidentRoleRow",
     "IncidentRow",
     "OutboxRow",
     "SlackEventReceipt",
     "TimelineRow",
+    "TimerRow",
     "WebhookDeliveryRow",
     "metadata",
 ]
@@ -64,6 +66,41 @@ class IncidentRow(SQLModel, table=True):
     slack_card_ts: str | None = Field(default=None, max_length=32)
     slack_alerts_ts: str | None = Field(default=None, max_length=32)
     slack_announce_ts: str | None = Field(default=None, max_length=32)
+    last_update_at: datetime | None = _ts()
+    summary: str | None = Field(default=None, sa_column=Column(Text))
+    impact: str | None = Field(default=None, sa_column=Column(Text))
+    declared_by: str | None = Field(default=None, max_length=32)
+
+
+class IncidentRoleRow(SQLModel, table=True):
+    """Who holds a role (commander, comms, scribe, ...) in an incident."""
+
+    __tablename__ = "incident_roles"
+
+    incident_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("incidents.id"), primary_key=True)
+    )
+    role: str = Field(primary_key=True, max_length=32)
+    user_id: str = Field(max_length=32)
+    assigned_at: datetime = _ts(nullable=False)
+
+
+class TimerRow(SQLModel, table=True):
+    """A durable timer. The scheduler only ticks; this row is the truth."""
+
+    __tablename__ = "timers"
+    __table_args__ = (Index("ix_timers_due", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("incidents.id"), nullable=False, index=True)
+    )
+    kind: str = Field(max_length=16)
+    attempt: int = Field(default=1)
+    due_at: datetime = _ts(nullable=False)
+    status: str = Field(default="armed", max_length=16)  # armed | fired | cancelled
+    fired_at: datetime | None = _ts()
+    armed_at: datetime = _ts(nullable=False)
 
 
 class AlertGroupRow(SQLModel, table=True):
@@ -156,6 +193,7 @@ class OutboxRow(SQLModel, table=True):
     # While pending, effects that must not pile up share a key (NULL once delivered).
     coalesce_key: str | None = Field(default=None, max_length=128, unique=True)
     status: str = Field(default="pending", max_length=16)  # pending | done | dead
+    priority: int = Field(default=1)  # 0 urgent (escalations), 1 normal, 2 cosmetic edits
     attempts: int = Field(default=0)
     next_attempt_at: datetime = _ts(nullable=False)
     lease_until: datetime | None = _ts()

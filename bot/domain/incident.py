@@ -87,6 +87,9 @@ class IncidentView:
     oncall: tuple[str, ...] = ()
     playbook: str | None = None
     ack_due_at: datetime | None = None
+    update_due_at: datetime | None = None
+    roles: dict[str, str] = field(default_factory=dict)
+    summary: str | None = None
     firing_count: int = 0
     resolved_count: int = 0
     truncated_alerts: int = 0

@@ -6,10 +6,17 @@ __all__ = [
     "ALERTS_CHANGED",
     "ALL_CLEARED",
     "BELOW_THRESHOLD",
+    "COSMETIC",
+    "ESCALATION",
+    "INCIDENT_CHANGED",
     "INCIDENT_OPENED",
+    "NORMAL",
+    "REMINDER",
     "REOPENED",
     "SEVERITY_RAISED",
+    "STATUS_POST",
     "STORM_DIGEST",
+    "URGENT",
 ]
 
 INCIDENT_OPENED = "slack.incident_opened"  # channel, topic, invitations, card, alerts, announcement
@@ -19,3 +26,9 @@ REOPENED = "slack.reopened"
 ALL_CLEARED = "slack.all_cleared"
 BELOW_THRESHOLD = "slack.below_threshold"  # a notice in the alerts channel, no incident
 STORM_DIGEST = "slack.storm_digest"  # one message for the groups the storm guard held back
+INCIDENT_CHANGED = "slack.incident_changed"  # cosmetic: edit the card (coalesced, low priority)
+STATUS_POST = "slack.status_post"  # a lifecycle event told in the incident channel
+ESCALATION = "slack.escalation"  # urgent: missed ack deadline
+REMINDER = "slack.reminder"  # urgent: update due, stale incident, RCA due
+
+URGENT, NORMAL, COSMETIC = 0, 1, 2

@@ -13,6 +13,8 @@ from bot.policy import Policy
 from storage.db import Database
 from storage.repositories import groups as group_repo
 from storage.repositories import incidents as incident_repo
+from storage.repositories import roles as role_repo
+from storage.repositories import timers as timer_repo
 
 __all__ = ["SlackRefs", "held_digest", "load_incident", "release_digest", "save_refs"]
 
@@ -37,6 +39,9 @@ def load_incident(
         if row is None:
             return None
         view = incident_repo.to_view(session, row, alert_limit=newest)
+        roles = role_repo.roles_of(session, incident_id)
+        timers = {plan.kind.value: plan.due_at for plan in timer_repo.armed(session, incident_id)}
+        summary = row.summary
         refs = SlackRefs(
             row.slack_channel_id,
             row.slack_channel_name,
@@ -45,14 +50,20 @@ def load_incident(
             row.slack_announce_ts,
         )
     route = policy.service(view.service)
-    ack_within = policy.severities[view.severity.value].ack_within
     view = dataclasses.replace(
         view,
         oncall=tuple(route.oncall),
         playbook=route.playbook,
-        ack_due_at=view.opened_at + ack_within if view.status == "open" else None,
+        ack_due_at=_first_ack_deadline(view, policy) if view.status == "open" else None,
+        update_due_at=timers.get("update"),
+        roles=roles,
+        summary=summary,
     )
     return view, refs
+
+
+def _first_ack_deadline(view: IncidentView, policy: Policy) -> datetime:
+    return view.opened_at + policy.severities[view.severity.value].ack_within
 
 
 def save_refs(db: Database, incident_id: int, **refs: Any) -> None:

@@ -17,6 +17,7 @@ from bot.domain.grouping import GroupAction, IncidentState, decide
 from bot.domain.severity import Severity, classify, most_severe
 from bot.policy import Policy
 from bot.services import effect_kinds as fx
+from bot.services import lifecycle
 from storage.db import Database
 from storage.repositories import alerts as alert_repo
 from storage.repositories import groups as group_repo
@@ -182,6 +183,7 @@ def _open(
     group.incident_id = row.id
     group.held_at = None
     _timeline(ctx, row.id, "opened", f"Opened as {worst.value} from alert {first.name}")
+    lifecycle.rearm(ctx.session, ctx.policy, row, ctx.now)
     _effect(ctx, fx.INCIDENT_OPENED, row.id)
     return row
 
@@ -192,6 +194,7 @@ def _reopen(ctx: _Context, incident: IncidentRow) -> None:
     incident.resolved_at = None
     ctx.session.add(incident)
     _timeline(ctx, incident.id, "reopened", "Reopened: the alert group fired again")
+    lifecycle.rearm(ctx.session, ctx.policy, incident, ctx.now)
     _effect(ctx, fx.REOPENED, incident.id, {"reason": "the alert group fired again"})
 
 
@@ -272,6 +275,7 @@ def _maybe_raise(ctx: _Context, incident: IncidentRow, new: tuple[AlertInput, ..
     _timeline(
         ctx, incident.id, "severity", f"Severity raised {current.value} → {worst.value}: {reason}"
     )
+    lifecycle.rearm(ctx.session, ctx.policy, incident, ctx.now)
     _effect(ctx, fx.SEVERITY_RAISED, incident.id, {"old": current.value, "reason": reason})
 
 
@@ -285,6 +289,7 @@ def _maybe_cleared(ctx: _Context, incident: IncidentRow) -> None:
         incident.status = "resolved"
         incident.resolved_at = ctx.now
         _timeline(ctx, incident.id, "resolved", "Resolved automatically: all alerts cleared")
+        lifecycle.rearm(ctx.session, ctx.policy, incident, ctx.now)
     _effect(ctx, fx.ALL_CLEARED, incident.id, {"auto_resolved": auto})
 
 

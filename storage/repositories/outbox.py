@@ -46,6 +46,7 @@ def enqueue(
     now: datetime,
     coalesce_key: str | None = None,
     delay: timedelta = timedelta(0),
+    priority: int = 1,
 ) -> None:
     """Add an effect; with ``coalesce_key`` nothing is added while one with that key waits."""
     values = {
@@ -53,6 +54,7 @@ def enqueue(
         "kind": kind,
         "payload": payload,
         "coalesce_key": coalesce_key,
+        "priority": priority,
         "status": "pending",
         "attempts": 0,
         "next_attempt_at": now + delay,
@@ -65,13 +67,15 @@ def enqueue(
 
 
 def claim_due(session: Session, *, now: datetime, lease: timedelta, limit: int) -> list[Claimed]:
-    """Lease up to ``limit`` due effects, each the oldest pending one of its incident."""
+    """Lease up to ``limit`` due effects, urgent first, each the oldest pending one of its
+    incident among effects at least as urgent (so an escalation never waits for an edit)."""
     earlier = aliased(OutboxRow)
     blocked = exists().where(
         and_(
             col(earlier.incident_id) == col(OutboxRow.incident_id),
             col(earlier.status) == "pending",
             col(earlier.id) < col(OutboxRow.id),
+            col(earlier.priority) <= col(OutboxRow.priority),
         )
     )
     query = (
@@ -80,7 +84,7 @@ def claim_due(session: Session, *, now: datetime, lease: timedelta, limit: int) 
         .where(col(OutboxRow.next_attempt_at) <= now)
         .where(or_(col(OutboxRow.lease_until).is_(None), col(OutboxRow.lease_until) < now))
         .where(or_(col(OutboxRow.incident_id).is_(None), ~blocked))
-        .order_by(col(OutboxRow.id))
+        .order_by(col(OutboxRow.priority), col(OutboxRow.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )

@@ -70,6 +70,8 @@ def test_repeats_change_only_last_seen(opsbot: Opsbot) -> None:
     for _ in range(3):
         assert opsbot.post_alerts(body).json()["incidents"] == first
     after = opsbot.api(f"/incidents/{first[0]}")
+    for view in (before, after):  # the Slack channel may appear meanwhile (outbox worker)
+        view.pop("slack_channel_id")
     assert after == before
     assert len(opsbot.api("/incidents", status="all")["incidents"]) == 1
     assert _outbox(opsbot) == [fx.INCIDENT_OPENED]
