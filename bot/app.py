@@ -22,6 +22,7 @@ from bot.policy import Policy
 from bot.services.outbox_worker import OutboxWorker
 from bot.services.registry import Services, build_services, outbox_figures
 from bot.services.slack_effects import SlackEffects
+from bot.services.timer_runner import TimerRunner
 from bot.settings import INTEGRATIONS, Settings
 from handlers import slack as slack_handlers
 from handlers.http.alertmanager import alertmanager_router
@@ -56,6 +57,15 @@ def create_app(
     worker = _outbox_worker(settings, policy, database, clock, metrics)
     if worker is not None:
         services.intake.waker = worker.wake
+        services.lifecycle.waker = worker.wake
+    timers = TimerRunner(
+        db=database,
+        policy=policy,
+        clock=clock,
+        metrics=metrics,
+        slack=settings.enabled("slack"),
+        on_fired=worker.wake if worker is not None else (lambda: None),
+    )
     _log_integrations(settings, metrics)
     metrics.watch(
         "outbox",
@@ -65,6 +75,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        timers.start()
         background = []
         if worker is not None:
             background.append(asyncio.create_task(worker.run()))
@@ -77,6 +88,7 @@ def create_app(
         if task is not None:
             background.append(task)
         yield
+        timers.stop()
         for job in background:
             job.cancel()
         for job in background:

@@ -76,6 +76,14 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.timer_lag = Histogram(
+            "opsbot_timer_lag_seconds",
+            "How late a timer fired after its due time",
+            ["kind"],
+            registry=self.registry,
+            buckets=(0.1, 0.25, 0.5, 1, 1.5, 2, 5, 10, 30, 60, 300),
+        )
+
     def watch(self, name: str, read: Callable[[], dict[str, float]], help_text: str) -> None:
         """Export gauges ``opsbot_<name>_<key>`` read at scrape time (a failed read is skipped)."""
         self.registry.register(_ReadAtScrape(name, read, help_text))

@@ -83,8 +83,26 @@ class CommandSet:
 
 INCIDENT = CommandSet(
     command="/incident",
-    summary="run incidents from Slack",
-    subcommands=(SubCommand("help", "", "show this help"),),
+    summary="run incidents from Slack (in an incident channel, the number is not needed)",
+    subcommands=(
+        SubCommand(
+            "declare",
+            "<title> [--sev S1|S2|S3] [--service NAME] [--client NAME]",
+            "open an incident (no title: a form)",
+        ),
+        SubCommand("ack", "[number]", "acknowledge"),
+        SubCommand("update", "[number] <text>", "post a status update (no text: a form)"),
+        SubCommand("sev", "[number] <S1|S2|S3> [reason]", "change the severity"),
+        SubCommand("assign", "[number] <role> <@user>", "give a role (commander, comms, scribe)"),
+        SubCommand("note", "[number] <text>", "add a note to the timeline"),
+        SubCommand("resolve", "[number] [summary]", "resolve (no summary: a form)"),
+        SubCommand("reopen", "[number]", "reopen a resolved incident"),
+        SubCommand("close", "[number]", "close a resolved incident"),
+        SubCommand("status", "[number]", "the incident's status (elsewhere: open incidents)"),
+        SubCommand("list", "[open|all]", "list incidents"),
+        SubCommand("timeline", "[number]", "who did what, when"),
+        SubCommand("help", "", "show this help"),
+    ),
 )
 
 RUNS = CommandSet(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.incident import TimelineView
 from storage.db import Database
 from storage.repositories import incidents as incident_repo
 
@@ -27,6 +28,21 @@ def list_incidents(
             session, statuses=_STATUSES[status], service=service, severity=severity, limit=limit
         )
         return [incident_repo.to_view(session, row).public() for row in rows]
+
+
+def incident_in_channel(*, db: Database, channel_id: str) -> int | None:
+    """The id of the incident whose channel this is."""
+    with db.session() as session:
+        row = incident_repo.by_channel(session, channel_id)
+        return row.id if row else None
+
+
+def timeline_of(*, db: Database, incident_id: int) -> list[TimelineView] | None:
+    """The incident's timeline, or None when there is no such incident."""
+    with db.session() as session:
+        if incident_repo.get_incident(session, incident_id) is None:
+            return None
+        return incident_repo.timeline(session, incident_id)
 
 
 def get_incident(*, db: Database, incident_id: int) -> dict[str, Any] | None:

@@ -8,16 +8,20 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.domain.alertmanager import AMNotification
+from bot.domain.incident import IncidentView, TimelineView
+from bot.domain.severity import Severity
 from bot.metrics import Metrics
 from bot.policy import Policy
-from bot.services import intake, queries, slack_events
+from bot.services import incident_state, intake, lifecycle, queries, slack_events
 from bot.services.intake import IntakeResult
+from bot.services.lifecycle import Actor, Change
 from storage.db import Database
 from storage.repositories import outbox as outbox_repo
 
 __all__ = [
     "IncidentQueries",
     "IntakeService",
+    "LifecycleService",
     "Services",
     "SlackEventService",
     "build_services",
@@ -69,6 +73,62 @@ class IntakeService:
         self.waker()
 
 
+@dataclass
+class LifecycleService:
+    """Incident actions from Slack and the API (blocking: call from a worker thread)."""
+
+    db: Database
+    policy: Policy
+    clock: Clock
+    slack: bool
+    waker: Callable[[], None] = field(default=lambda: None)
+
+    def declare(
+        self, *, title: str, severity: Severity, service: str, client: str | None, actor: Actor
+    ) -> IncidentView:
+        """Open an incident by hand."""
+        view = lifecycle.declare(
+            db=self.db,
+            policy=self.policy,
+            title=title,
+            severity=severity,
+            service=service,
+            client=client,
+            actor=actor,
+            now=self.clock(),
+            slack=self.slack,
+        )
+        self.waker()
+        return view
+
+    def apply(self, incident_id: int, change: Change, actor: Actor) -> IncidentView:
+        """Apply an action; raises ``Refused`` or ``LookupError``."""
+        view = lifecycle.apply(
+            db=self.db,
+            policy=self.policy,
+            incident_id=incident_id,
+            change=change,
+            actor=actor,
+            now=self.clock(),
+            slack=self.slack,
+        )
+        self.waker()
+        return view
+
+    def view(self, incident_id: int) -> IncidentView | None:
+        """The incident's read model (with roles and deadlines)."""
+        loaded = incident_state.load_incident(self.db, self.policy, incident_id)
+        return loaded[0] if loaded else None
+
+    def in_channel(self, channel_id: str) -> int | None:
+        """The incident whose channel this is."""
+        return queries.incident_in_channel(db=self.db, channel_id=channel_id)
+
+    def timeline(self, incident_id: int) -> list[TimelineView] | None:
+        """The incident's timeline."""
+        return queries.timeline_of(db=self.db, incident_id=incident_id)
+
+
 @dataclass(frozen=True)
 class IncidentQueries:
     """Reads for the REST API."""
@@ -106,6 +166,7 @@ class Services:
     slack_events: SlackEventService
     intake: IntakeService
     incidents: IncidentQueries
+    lifecycle: LifecycleService
     metrics: Metrics
 
     def as_context(self) -> dict[str, Any]:
@@ -113,6 +174,7 @@ class Services:
         return {
             "slack_events": self.slack_events,
             "incidents": self.incidents,
+            "lifecycle": self.lifecycle,
             "metrics": self.metrics,
         }
 
@@ -125,5 +187,6 @@ def build_services(
         slack_events=SlackEventService(db=db, clock=clock),
         intake=IntakeService(db=db, policy=policy, clock=clock, slack=slack, metrics=metrics),
         incidents=IncidentQueries(db=db),
+        lifecycle=LifecycleService(db=db, policy=policy, clock=clock, slack=slack),
         metrics=metrics,
     )

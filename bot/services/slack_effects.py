@@ -10,7 +10,7 @@ from datetime import datetime
 
 from anyio import to_thread
 
-from bot.adapters.slack import cards
+from bot.adapters.slack import cards, lifecycle_cards
 from bot.clock import Clock
 from bot.domain.incident import AlertView, IncidentView
 from bot.domain.naming import incident_channel_name
@@ -48,6 +48,10 @@ class SlackEffects:
             fx.ALL_CLEARED: self._all_cleared,
             fx.BELOW_THRESHOLD: self._below_threshold,
             fx.STORM_DIGEST: self._storm_digest,
+            fx.INCIDENT_CHANGED: self._alerts_changed,
+            fx.STATUS_POST: self._status_post,
+            fx.ESCALATION: self._escalation,
+            fx.REMINDER: self._reminder,
         }
         handler = handlers.get(effect.kind)
         if handler is None:
@@ -153,6 +157,43 @@ class SlackEffects:
         auto = bool(effect.payload.get("auto_resolved"))
         await self._post_in_channel(
             effect, lambda v: cards.all_cleared_message(v, auto_resolved=auto), topic=auto
+        )
+
+    async def _status_post(self, effect: Claimed) -> None:
+        event, actor = str(effect.payload["event"]), str(effect.payload["actor"])
+        text = str(effect.payload.get("text", ""))
+        await self._post_in_channel(
+            effect,
+            lambda v: lifecycle_cards.status_post(v, event=event, actor=actor, text=text),
+            topic=event in {"sev", "resolve", "reopen", "close"},
+        )
+
+    async def _escalation(self, effect: Claimed) -> None:
+        loaded = await self._load(effect.incident_id)
+        if loaded is None:
+            return
+        view, refs = loaded
+        targets = self.policy.escalation_targets(view.service)
+        limit = self.policy.severities[view.severity.value].escalate_max
+        by = effect.payload.get("by")
+        text, blocks = lifecycle_cards.escalation_message(
+            view,
+            attempt=int(effect.payload.get("attempt", 0)),
+            limit=limit,
+            targets=targets,
+            by=str(by) if by else None,
+        )
+        for channel in (refs.channel_id, self.policy.slack.incidents_channel):
+            if channel:
+                await self.chat.post(channel, text, blocks)
+        commander = view.roles.get("commander")
+        if commander:
+            await self.chat.post(commander, text, blocks)
+
+    async def _reminder(self, effect: Claimed) -> None:
+        kind = str(effect.payload.get("timer", "update"))
+        await self._post_in_channel(
+            effect, lambda v: lifecycle_cards.reminder_message(v, kind=kind), topic=False
         )
 
     async def _below_threshold(self, effect: Claimed) -> None:

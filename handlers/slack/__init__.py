@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.services.registry import Services
-from handlers.slack import commands, events, middleware
+from handlers.slack import commands, events, incident_actions, middleware
 
 __all__ = ["SLASH_COMMANDS", "register"]
 
@@ -16,4 +16,5 @@ def register(bolt: AsyncApp, services: Services) -> None:
     """Attach middleware, listeners and the error handler to ``bolt``."""
     middleware.register(bolt, services)
     commands.register(bolt)
+    incident_actions.register(bolt)
     events.register(bolt)

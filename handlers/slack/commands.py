@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot.domain.commands import INCIDENT, RUNS, CommandSet
 from bot.errors import UsageError
 from handlers.slack.blocks import help_blocks, usage_error_blocks
+from handlers.slack.incident_commands import on_incident
 
 __all__ = ["SLASH_COMMANDS", "register"]
 
@@ -27,8 +28,8 @@ async def _answer(commands: CommandSet, ack: AsyncAck, command: dict[str, Any]) 
 
 def register(bolt: AsyncApp) -> None:
     """Listen to every slash command opsbot declares in its manifest."""
-    for name, commands in SLASH_COMMANDS.items():
-        bolt.command(name)(_listener(commands))
+    bolt.command(INCIDENT.command)(on_incident)
+    bolt.command(RUNS.command)(_listener(RUNS))
 
 
 def _listener(commands: CommandSet) -> Any:

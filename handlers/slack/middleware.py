@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from anyio import to_thread
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_bolt.response import BoltResponse
 
 from bot.logs import request_id_var
@@ -54,7 +54,12 @@ def register(bolt: AsyncApp, services: Services) -> None:
     bolt.error(on_error)
 
 
-async def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
+async def on_error(
+    error: Exception,
+    body: dict[str, Any],
+    response: BoltResponse | None,
+    respond: AsyncRespond | None = None,
+) -> BoltResponse | None:
     """Log an unexpected failure under an id; the user sees the id, never a stack trace."""
     error_id = uuid.uuid4().hex[:12]
     log.error(
@@ -63,6 +68,10 @@ async def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
         extra={"error_id": error_id, "payload_type": body.get("type") or "command"},
     )
     text = f"Something went wrong on opsbot's side. Error id {error_id}."
+    if response is None:  # already acknowledged: answer through response_url when there is one
+        if respond is not None and body.get("response_url"):
+            await respond(text=text, response_type="ephemeral", replace_original=False)
+        return None
     if body.get("command"):
         return BoltResponse(
             status=200,

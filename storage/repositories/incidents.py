@@ -58,6 +58,12 @@ def get_incident(session: Session, incident_id: int, *, lock: bool = False) -> I
     return session.exec(query).first()
 
 
+def by_channel(session: Session, channel_id: str) -> IncidentRow | None:
+    """The incident whose Slack channel is ``channel_id``."""
+    query = select(IncidentRow).where(IncidentRow.slack_channel_id == channel_id)
+    return session.exec(query).first()
+
+
 def count_opened_since(session: Session, since: datetime) -> int:
     """Incidents opened at or after ``since`` (the storm guard's rate)."""
     query = select(func.count()).select_from(IncidentRow).where(col(IncidentRow.opened_at) >= since)

@@ -52,11 +52,12 @@ ALERT_EMOJI = {"firing": ":red_circle:", "resolved": ":white_check_mark:"}
 _ACK = ("Acknowledge", "incident_ack", "primary")
 _UPDATE = ("Post update", "incident_update", None)
 _ESCALATE = ("Escalate", "incident_escalate", None)
+_SEVERITY = ("Change severity", "incident_sev", None)
 _RESOLVE = ("Resolve", "incident_resolve", "danger")
 _REOPEN = ("Reopen", "incident_reopen", None)
 BUTTONS_BY_STATUS: dict[str, tuple[tuple[str, str, str | None], ...]] = {
-    "open": (_ACK, _UPDATE, _ESCALATE, _RESOLVE),
-    "acknowledged": (_UPDATE, _ESCALATE, _RESOLVE),
+    "open": (_ACK, _UPDATE, _ESCALATE, _SEVERITY, _RESOLVE),
+    "acknowledged": (_UPDATE, _ESCALATE, _SEVERITY, _RESOLVE),
     "resolved": (_REOPEN,),
     "closed": (),
 }
@@ -215,6 +216,11 @@ def _card_fields(view: IncidentView, now: datetime) -> list[Block]:
         pairs.append(("Ack by", _when(view.ack_due_at)))
     if view.resolved_at is not None:
         pairs.append(("Resolved", _when(view.resolved_at)))
+    elif view.update_due_at is not None:
+        pairs.append(("Next update by", _when(view.update_due_at)))
+    if view.roles:
+        held = [f"{escape(role)} {_mention(user)}" for role, user in sorted(view.roles.items())]
+        pairs.append(("Roles", _fit(" · ".join(held), FIELD_LIMIT - 20)))
     if view.oncall:
         pairs.append(("On-call", _mentions(view.oncall, FIELD_LIMIT - 20)))
     if view.playbook:

@@ -1,0 +1,73 @@
+"""The alarm clock: APScheduler ticks about every second; the database holds the timers.
+
+Each tick claims what is due (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several opsbot
+processes share the work and each timer fires once), and wakes the outbox worker."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from anyio import to_thread
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.clock import Clock
+from bot.metrics import Metrics
+from bot.policy import Policy
+from bot.services.timer_fire import Fired, fire_due
+from storage.db import Database
+
+__all__ = ["TimerRunner"]
+
+log = logging.getLogger("opsbot.timers")
+
+
+@dataclass
+class TimerRunner:
+    """Owns the scheduler; ``start`` inside the running event loop, ``stop`` on shutdown."""
+
+    db: Database
+    policy: Policy
+    clock: Clock
+    metrics: Metrics
+    slack: bool
+    on_fired: Callable[[], None] = field(default=lambda: None)
+    interval_seconds: float = 1.0
+    _scheduler: AsyncIOScheduler | None = None
+
+    def start(self) -> None:
+        """Tick now (catch up on what fell due while stopped), then every interval."""
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        scheduler.add_job(
+            self.tick,
+            "interval",
+            seconds=self.interval_seconds,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=self.clock(),
+            misfire_grace_time=None,
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+
+    def stop(self) -> None:
+        """Stop ticking (a tick in flight finishes its transaction)."""
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+
+    async def tick(self) -> list[Fired]:
+        """Fire everything due now; never raises (a failed tick is retried next second)."""
+        try:
+            fired = await to_thread.run_sync(
+                lambda: fire_due(db=self.db, policy=self.policy, now=self.clock(), slack=self.slack)
+            )
+        except Exception:
+            log.exception("timer tick failed")
+            return []
+        for item in fired:
+            self.metrics.timer_lag.labels(item.kind.value).observe(item.lag.total_seconds())
+        if any(item.acted for item in fired):
+            self.on_fired()
+        return fired

@@ -1,0 +1,221 @@
+"""``/incident``: parse (pure, before the ack), ack at once, then call one service and answer
+through ``respond`` (ephemeral). Wrong input is answered in the ack itself with the usage."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from anyio import to_thread
+from slack_bolt.async_app import AsyncAck, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.domain.commands import INCIDENT, Parsed
+from bot.domain.incident_args import parse_declare, parse_severity, parse_user, split_target
+from bot.domain.lifecycle import Action, Refused
+from bot.errors import UsageError
+from bot.services.lifecycle import Actor, Change
+from bot.services.registry import IncidentQueries, LifecycleService
+from handlers.slack import incident_blocks as ui
+from handlers.slack.blocks import help_blocks, usage_error_blocks
+
+__all__ = ["on_incident"]
+
+_USAGE = INCIDENT.usage()
+_SIMPLE = {"ack": Action.ACK, "reopen": Action.REOPEN, "close": Action.CLOSE}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the command asks for, once parsed."""
+
+    name: str
+    number: int | None = None
+    change: Change | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def plan(parsed: Parsed) -> Plan:
+    """Parse the arguments of one sub-command; raises ``UsageError``."""
+    number, rest = split_target(parsed.args)
+    name = parsed.name
+    if name == "declare":
+        return Plan(
+            name, extra={"args": parse_declare(parsed.args, _USAGE) if parsed.args else None}
+        )
+    if name in _SIMPLE:
+        return Plan(name, number, Change(_SIMPLE[name]))
+    if name in ("update", "note", "resolve"):
+        text = " ".join(rest).strip() or None
+        if name == "note" and text is None:
+            raise UsageError("A note needs text: `/incident note <text>`.", usage=_USAGE)
+        action = {"update": Action.UPDATE, "note": Action.NOTE, "resolve": Action.RESOLVE}[name]
+        return Plan(name, number, Change(action, text=text) if text else None)
+    if name == "sev":
+        if not rest:
+            raise UsageError("Which severity? `/incident sev S1 [reason]`.", usage=_USAGE)
+        severity = parse_severity(rest[0], _USAGE)
+        reason = " ".join(rest[1:]) or None
+        return Plan(name, number, Change(Action.SEVERITY, severity=severity, text=reason))
+    if name == "assign":
+        if len(rest) != 2:
+            raise UsageError("`/incident assign <role> <@user>`.", usage=_USAGE)
+        user = parse_user(rest[1], _USAGE)
+        return Plan(name, number, Change(Action.ASSIGN, role=rest[0].lower(), user_id=user))
+    if name == "list":
+        which = rest[0].lower() if rest else "open"
+        if which not in ("open", "all"):
+            raise UsageError("`/incident list [open|all]`.", usage=_USAGE)
+        return Plan(name, extra={"which": which})
+    return Plan(name, number)  # status, timeline
+
+
+async def on_incident(
+    ack: AsyncAck,
+    command: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    lifecycle: LifecycleService,
+    incidents: IncidentQueries,
+) -> None:
+    """The ``/incident`` listener."""
+    try:
+        parsed = INCIDENT.parse(command.get("text") or "")
+        if parsed.name == "help":
+            await ack(text=_USAGE, blocks=help_blocks(INCIDENT))
+            return
+        job = plan(parsed)
+    except UsageError as exc:
+        await ack(text=str(exc), blocks=usage_error_blocks(str(exc), INCIDENT))
+        return
+    await ack()
+    ctx = _Ctx(command, respond, client, lifecycle, incidents)
+    await _run(job, ctx)
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    command: dict[str, Any]
+    respond: AsyncRespond
+    client: AsyncWebClient
+    lifecycle: LifecycleService
+    incidents: IncidentQueries
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(user_id=str(self.command.get("user_id", "")), surface="slash")
+
+    async def say(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        await self.respond(text=text, blocks=blocks, response_type="ephemeral")
+
+    async def call(self, func: Callable[[], Any]) -> Any:
+        return await to_thread.run_sync(func)
+
+
+async def _run(job: Plan, ctx: _Ctx) -> None:
+    try:
+        await _HANDLERS[job.name](job, ctx)
+    except Refused as exc:
+        await ctx.say(f":no_entry: {exc}")
+    except LookupError as exc:
+        await ctx.say(str(exc.args[0]) if exc.args else "Not found.")
+
+
+async def _target(job: Plan, ctx: _Ctx) -> int | None:
+    if job.number is not None:
+        return job.number
+    channel = str(ctx.command.get("channel_id", ""))
+    found: int | None = await ctx.call(lambda: ctx.lifecycle.in_channel(channel))
+    if found is None:
+        await ctx.say(
+            f"This is not an incident channel: give the number, e.g. `/incident {job.name} 42`."
+        )
+    return found
+
+
+async def _declare(job: Plan, ctx: _Ctx) -> None:
+    args = job.extra["args"]
+    if args is None:
+        trigger = str(ctx.command.get("trigger_id", ""))
+        await ctx.client.views_open(
+            trigger_id=trigger, view=ui.declare_modal(str(ctx.command.get("channel_id", "")))
+        )
+        return
+    view = await ctx.call(
+        lambda: ctx.lifecycle.declare(
+            title=args.title,
+            severity=args.severity,
+            service=args.service,
+            client=args.client,
+            actor=ctx.actor,
+        )
+    )
+    await ctx.say(
+        f"Incident #{view.number} declared ({view.severity.value}); its channel is on the way."
+    )
+
+
+async def _change(job: Plan, ctx: _Ctx) -> None:
+    number = await _target(job, ctx)
+    if number is None:
+        return
+    if job.change is None:  # update or resolve without text: a form
+        modal = ui.update_modal(number) if job.name == "update" else ui.resolve_modal(number)
+        await ctx.client.views_open(trigger_id=str(ctx.command.get("trigger_id", "")), view=modal)
+        return
+    change = job.change
+    view = await ctx.call(lambda: ctx.lifecycle.apply(number, change, ctx.actor))
+    await ctx.say(f"Done: #{view.number} is {view.status} ({view.severity.value}).")
+
+
+async def _status(job: Plan, ctx: _Ctx) -> None:
+    number = job.number
+    if number is None:
+        channel = str(ctx.command.get("channel_id", ""))
+        number = await ctx.call(lambda: ctx.lifecycle.in_channel(channel))
+    if number is None:
+        await _list(Plan("list", extra={"which": "open"}), ctx)
+        return
+    found = number
+    view = await ctx.call(lambda: ctx.lifecycle.view(found))
+    if view is None:
+        await ctx.say(f"There is no incident {found}.")
+        return
+    await ctx.say(f"#{view.number} is {view.status}", ui.status_blocks(view))
+
+
+async def _list(job: Plan, ctx: _Ctx) -> None:
+    which = job.extra.get("which", "open")
+    rows = await ctx.call(
+        lambda: ctx.incidents.list(status=which, service=None, severity=None, limit=100)
+    )
+    views = [v for v in (await ctx.call(lambda: [ctx.lifecycle.view(r["id"]) for r in rows])) if v]
+    await ctx.say(f"{len(views)} incidents", ui.incident_list(views, label=which))
+
+
+async def _timeline(job: Plan, ctx: _Ctx) -> None:
+    number = await _target(job, ctx)
+    if number is None:
+        return
+    entries = await ctx.call(lambda: ctx.lifecycle.timeline(number))
+    if entries is None:
+        await ctx.say(f"There is no incident {number}.")
+        return
+    await ctx.say(f"Timeline of #{number}", ui.timeline_blocks(number, entries))
+
+
+_HANDLERS: dict[str, Callable[[Plan, _Ctx], Awaitable[None]]] = {
+    "declare": _declare,
+    "ack": _change,
+    "update": _change,
+    "sev": _change,
+    "assign": _change,
+    "note": _change,
+    "resolve": _change,
+    "reopen": _change,
+    "close": _change,
+    "status": _status,
+    "list": _list,
+    "timeline": _timeline,
+}
