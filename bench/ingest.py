@@ -72,7 +72,7 @@ PROFILES = {
         ("sqlite", "postgresql"), (1, 100, 1000), (1, 8), {1: 5000, 100: 1000, 1000: 100}, 5.0, 3
     ),
     "quick": Profile(
-        ("sqlite", "postgresql"), (1, 100, 1000), (1, 8), {1: 500, 100: 100, 1000: 8}, 0.4, 1
+        ("sqlite", "postgresql"), (1, 100, 1000), (1, 8), {1: 500, 100: 100, 1000: 8}, 0.3, 1
     ),
     "smoke": Profile(("sqlite",), (1, 100), (1,), {1: 5, 100: 5}, 30.0, 1),
 }
@@ -198,30 +198,31 @@ async def _bench_backend(server: Server, backend: str, profile: Profile) -> list
         small = body_template(1)
         for size in profile.group_sizes:
             template = body_template(size)
-            for mode, concurrency in itertools.product(MODES, profile.concurrencies):
+            for mode in MODES:
                 bodies = _bodies(template, mode, tokens)
-                # Warm-up, not measured: the case's own body one at a time (for "repeat" this
-                # creates the group and its incident), then one round of small requests at the
-                # case's concurrency so every worker thread and pooled connection exists.
+                # Warm-up, not measured: this body one at a time (for "repeat" it creates the
+                # group and its incident) and, before a concurrent case, one round of small
+                # requests at that concurrency so every worker thread and pooled connection exists.
                 await load(bodies, concurrency=1, max_requests=profile.warmup, max_seconds=60)
-                if concurrency > 1:
-                    primer = _bodies(small, "new", tokens)
-                    await load(primer, concurrency=concurrency, max_requests=concurrency,
-                               max_seconds=60)  # fmt: skip
-                sample = await load(
-                    bodies,
-                    concurrency=concurrency,
-                    max_requests=profile.max_requests[size],
-                    max_seconds=profile.max_seconds,
-                )
-                if server.process.poll() is not None:
-                    raise RuntimeError(f"opsbot exited with {server.process.returncode}:\n"
-                                       + tail(server.log_path))  # fmt: skip
-                result = Result.of(backend, size, mode, concurrency, sample)
-                results.append(result)
-                print(f"  {backend} {size} {mode} c={concurrency}: {result.requests} requests,"
-                      f" {result.requests_per_s:.1f}/s, p99 {result.p99_ms:.1f} ms",
-                      file=sys.stderr, flush=True)  # fmt: skip
+                for concurrency in profile.concurrencies:
+                    if concurrency > 1:
+                        primer = _bodies(small, "new", tokens)
+                        await load(primer, concurrency=concurrency, max_requests=concurrency,
+                                   max_seconds=60)  # fmt: skip
+                    sample = await load(
+                        bodies,
+                        concurrency=concurrency,
+                        max_requests=profile.max_requests[size],
+                        max_seconds=profile.max_seconds,
+                    )
+                    if server.process.poll() is not None:
+                        raise RuntimeError(f"opsbot exited with {server.process.returncode}:\n"
+                                           + tail(server.log_path))  # fmt: skip
+                    result = Result.of(backend, size, mode, concurrency, sample)
+                    results.append(result)
+                    print(f"  {backend} {size} {mode} c={concurrency}: {result.requests} requests,"
+                          f" {result.requests_per_s:.1f}/s, p99 {result.p99_ms:.1f} ms",
+                          file=sys.stderr, flush=True)  # fmt: skip
     return results
 
 

@@ -88,7 +88,7 @@ def create_app(
         if task is not None:
             background.append(task)
         yield
-        timers.stop()
+        await timers.stop()
         for job in background:
             job.cancel()
         for job in background:

@@ -73,15 +73,19 @@ def plan_timers(
     return plans
 
 
-def next_after_fire(plan: TimerPlan, clockwork: Clockwork) -> TimerPlan | None:
+def next_after_fire(plan: TimerPlan, clockwork: Clockwork, *, now: datetime) -> TimerPlan | None:
     """The timer that follows a fired one: the next escalation (up to ``escalate_max``), the
-    next update reminder, the next stale reminder; None after the RCA reminder."""
+    next update reminder, the next stale reminder; None after the RCA reminder.
+
+    It counts from the later of the due time and ``now``, so a timer that fires late (after a
+    restart) is followed one interval later, not by a burst of catch-up repeats."""
+    base = max(plan.due_at, now)
     if plan.kind is TimerKind.ACK:
         if plan.attempt >= clockwork.escalate_max:
             return None
-        return TimerPlan(TimerKind.ACK, plan.due_at + clockwork.escalate_every, plan.attempt + 1)
+        return TimerPlan(TimerKind.ACK, base + clockwork.escalate_every, plan.attempt + 1)
     if plan.kind is TimerKind.UPDATE:
-        return TimerPlan(TimerKind.UPDATE, plan.due_at + clockwork.update_every, plan.attempt + 1)
+        return TimerPlan(TimerKind.UPDATE, base + clockwork.update_every, plan.attempt + 1)
     if plan.kind is TimerKind.STALE:
-        return TimerPlan(TimerKind.STALE, plan.due_at + clockwork.stale_after, plan.attempt + 1)
+        return TimerPlan(TimerKind.STALE, base + clockwork.stale_after, plan.attempt + 1)
     return None

@@ -69,7 +69,7 @@ def _fire(session: Session, policy: Policy, timer: DueTimer, now: datetime, slac
         surface="timer",
         now=now,
     )
-    follow = next_after_fire(timer.plan, clockwork(policy, Severity(row.severity)))
+    follow = next_after_fire(timer.plan, clockwork(policy, Severity(row.severity)), now=now)
     if follow is not None:
         timer_repo.arm(session, incident_id=row.id, plan=follow, now=now)
     if slack:

@@ -5,6 +5,7 @@ processes share the work and each timer fires once), and wakes the outbox worker
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ class TimerRunner:
     on_fired: Callable[[], None] = field(default=lambda: None)
     interval_seconds: float = 1.0
     _scheduler: AsyncIOScheduler | None = None
+    _busy: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _stopped: bool = False
 
     def start(self) -> None:
         """Tick now (catch up on what fell due while stopped), then every interval."""
@@ -51,21 +54,29 @@ class TimerRunner:
         scheduler.start()
         self._scheduler = scheduler
 
-    def stop(self) -> None:
-        """Stop ticking (a tick in flight finishes its transaction)."""
+    async def stop(self) -> None:
+        """Stop ticking; waits for a tick in flight to finish its transaction."""
+        self._stopped = True
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+        async with self._busy:
+            pass
 
     async def tick(self) -> list[Fired]:
         """Fire everything due now; never raises (a failed tick is retried next second)."""
-        try:
-            fired = await to_thread.run_sync(
-                lambda: fire_due(db=self.db, policy=self.policy, now=self.clock(), slack=self.slack)
-            )
-        except Exception:
-            log.exception("timer tick failed")
-            return []
+        async with self._busy:
+            if self._stopped:
+                return []
+            try:
+                fired = await to_thread.run_sync(
+                    lambda: fire_due(
+                        db=self.db, policy=self.policy, now=self.clock(), slack=self.slack
+                    )
+                )
+            except Exception:
+                log.exception("timer tick failed")
+                return []
         for item in fired:
             self.metrics.timer_lag.labels(item.kind.value).observe(item.lag.total_seconds())
         if any(item.acted for item in fired):

@@ -79,4 +79,10 @@ def test_no_escalation_policy_means_no_ack_timer() -> None:
     ],
 )
 def test_what_follows_a_fire(fired: TimerPlan, expected: TimerPlan | None) -> None:
-    assert next_after_fire(fired, S1) == expected
+    assert next_after_fire(fired, S1, now=fired.due_at) == expected
+
+
+def test_a_late_fire_is_followed_one_interval_after_now() -> None:
+    late = T0 + 60 * M
+    follow = next_after_fire(TimerPlan(TimerKind.ACK, T0, 1), S1, now=late)
+    assert follow == TimerPlan(TimerKind.ACK, late + 5 * M, 2)

@@ -74,7 +74,13 @@ def two_processes(
     db = pg_db
     token = secrets.token_urlsafe(16)
     policy = tmp_path / "opsbot.yml"
-    policy.write_text("slack: {incidents_channel: C0INCIDENTS}\n")
+    policy.write_text(
+        "slack: {incidents_channel: C0INCIDENTS}\n"
+        "alerting: {max_new_incidents_per_minute: 1000}\n"
+        "severities:\n"
+        "  S3: {ack_within: 2s, update_every: 1h, escalate_every: 1h, escalate_max: 1,"
+        " rca_due: 10d}\n"
+    )
     env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}} | {
         "PYTHONPATH": str(ROOT),
         "DATABASE_URL": db.url,
@@ -135,3 +141,23 @@ def test_two_processes_open_one_incident_and_one_channel(
     time.sleep(1.5)  # give a duplicate, if any, the time to appear
     assert len(slack.state.calls("conversations.create")) == 1
     assert len(slack.state.messages("C0INCIDENTS")) == 1
+
+
+@pytest.mark.postgres
+def test_two_processes_fire_each_timer_once(
+    two_processes: tuple[list[str], str], slack: SandboxSlack
+) -> None:
+    urls, token = two_processes
+    for i in range(20):
+        body = notification(f"T{i}", [alert(f"t{i:03d}", severity="info")])
+        assert _post(urls[i % 2], token, body).status_code == 200
+
+    def escalations() -> int:
+        messages = slack.state.messages("C0INCIDENTS")
+        return sum(1 for m in messages if "needs you" in (m.text or ""))
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and escalations() < 20:
+        time.sleep(0.2)
+    time.sleep(2.0)  # a duplicate, if any, would show up by now
+    assert escalations() == 20
