@@ -138,7 +138,9 @@ def _slack_app(settings: Settings, services: Services, identity: BotIdentity) ->
         authorize=authorize,
         logger=logging.getLogger("opsbot.bolt"),
     )
-    slack_handlers.register(bolt, services)
+    slack_handlers.register(
+        bolt, services, timeline_emoji=services.lifecycle.policy.slack.timeline_emoji
+    )
     return bolt
 
 

@@ -62,6 +62,7 @@ class SlackPolicy(_Section):
 
     incidents_channel: str | None = None
     alerts_channel: str | None = None
+    timeline_emoji: str = "memo"  # a reaction with it adds the message to the timeline
 
 
 class AlertingPolicy(_Section):

@@ -23,7 +23,7 @@ from storage.repositories import roles as role_repo
 from storage.repositories import timers as timer_repo
 from storage.tables import IncidentRow
 
-__all__ = ["Actor", "Change", "apply", "clockwork", "declare", "rearm"]
+__all__ = ["Actor", "Change", "apply", "clockwork", "declare", "rearm", "record_message"]
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,14 @@ def apply(
         if slack:
             _announce(session, row, change, text, actor, now)
     return _view(db, policy, incident_id)
+
+
+def record_message(
+    *, db: Database, incident_id: int, kind: str, text: str, actor: Actor, now: datetime
+) -> None:
+    """Add a message from the incident channel (pinned, or marked with the emoji)."""
+    with db.session() as session:
+        _timeline(session, incident_id, kind, text[:3000], actor, now)
 
 
 def _perform(

@@ -120,6 +120,21 @@ class LifecycleService:
         loaded = incident_state.load_incident(self.db, self.policy, incident_id)
         return loaded[0] if loaded else None
 
+    def record_message(self, *, channel_id: str, user_id: str, text: str, how: str) -> bool:
+        """Add a pinned or marked message of an incident channel to its timeline."""
+        incident_id = queries.incident_in_channel(db=self.db, channel_id=channel_id)
+        if incident_id is None:
+            return False
+        lifecycle.record_message(
+            db=self.db,
+            incident_id=incident_id,
+            kind=how,
+            text=text,
+            actor=Actor(user_id=user_id, surface="slack"),
+            now=self.clock(),
+        )
+        return True
+
     def in_channel(self, channel_id: str) -> int | None:
         """The incident whose channel this is."""
         return queries.incident_in_channel(db=self.db, channel_id=channel_id)

@@ -12,9 +12,9 @@ __all__ = ["SLASH_COMMANDS", "register"]
 SLASH_COMMANDS = commands.SLASH_COMMANDS
 
 
-def register(bolt: AsyncApp, services: Services) -> None:
+def register(bolt: AsyncApp, services: Services, *, timeline_emoji: str) -> None:
     """Attach middleware, listeners and the error handler to ``bolt``."""
     middleware.register(bolt, services)
     commands.register(bolt)
     incident_actions.register(bolt)
-    events.register(bolt)
+    events.register(bolt, timeline_emoji=timeline_emoji)

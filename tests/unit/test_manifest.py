@@ -1,5 +1,6 @@
 """The shipped manifest matches the generator, and listeners match its slash commands."""
 
+import json
 from pathlib import Path
 
 import yaml
@@ -34,3 +35,17 @@ def test_http_mode_with_app_home() -> None:
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == set(BOT_EVENTS)
     assert "commands" in manifest["oauth_config"]["scopes"]["bot"]
+
+
+def test_manifest_scopes_cover_every_method_opsbot_calls() -> None:
+    from bot.adapters.slack.manifest import BOT_SCOPES, WEB_API_METHODS
+    from tests.sandbox.conftest import reference_dir
+
+    methods = reference_dir() / "slack" / "methods"
+    missing = {}
+    for method in WEB_API_METHODS:
+        spec = json.loads((methods / f"{method}.json").read_text())
+        needed = set(spec.get("scope", {}).get("bot") or [])
+        if needed and not needed & set(BOT_SCOPES):
+            missing[method] = sorted(needed)
+    assert missing == {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.adapters.slack.manifest import WEB_API_METHODS
 from bot.policy import Policy
 from tests.conftest import Opsbot, OpsbotFactory
 from tests.waiting import wait_until
@@ -92,6 +93,8 @@ def test_declare_to_close_from_slash_commands(opsbot_factory: OpsbotFactory) -> 
         what="card edited",
     )
     assert len([m for m in opsbot.slack.state.messages(channel) if m.pinned]) == 1
+    called = set(opsbot.slack.state.count_by_method()) - {"response_url"}
+    assert called <= set(WEB_API_METHODS)  # so the manifest's scopes cover them
 
 
 def test_refusals_are_ephemeral_and_change_nothing(opsbot_factory: OpsbotFactory) -> None:
@@ -209,3 +212,66 @@ def test_buttons_and_modals(opsbot_factory: OpsbotFactory) -> None:
         "incident_ack", value=str(number), user_id="U0BOB", channel_id=channel, message_ts=card.ts
     )
     _said(opsbot, "U0BOB", channel, "Cannot ack: it is resolved; reopen it first.")
+
+
+def test_pins_and_marked_messages_join_the_timeline(opsbot_factory: OpsbotFactory) -> None:
+    opsbot = opsbot_factory(Policy.model_validate(POLICY))
+    number = _declare(opsbot)
+    channel = _channel(opsbot, number)
+    opsbot.driver.event(
+        {
+            "type": "pin_added",
+            "user": "U0BOB",
+            "channel_id": channel,
+            "item": {
+                "type": "message",
+                "channel": channel,
+                "message": {
+                    "type": "message",
+                    "user": "U0BOB",
+                    "text": "root cause: expired cert",
+                    "ts": "1.1",
+                },
+            },
+        }
+    )
+    opsbot.driver.event(  # someone writes in the channel (opsbot does not subscribe to this)
+        {
+            "type": "message",
+            "channel": channel,
+            "user": "U0CAROL",
+            "text": "customers see 502s",
+            "ts": "2.2",
+        }
+    )
+    mark = next(m for m in opsbot.slack.state.messages(channel) if m.text == "customers see 502s")
+    opsbot.driver.event(
+        {
+            "type": "reaction_added",
+            "user": "U0CAROL",
+            "reaction": "memo",
+            "item": {"type": "message", "channel": channel, "ts": mark.ts},
+        }
+    )
+    opsbot.driver.event(
+        {
+            "type": "reaction_added",
+            "user": "U0CAROL",
+            "reaction": "tada",
+            "item": {"type": "message", "channel": channel, "ts": mark.ts},
+        }
+    )
+
+    def recorded() -> list[tuple[str, str, str]] | None:
+        entries = opsbot.api(f"/incidents/{number}")["timeline"]
+        found = [
+            (e["kind"], e["actor"], e["text"])
+            for e in entries
+            if e["kind"] in ("pinned", "reaction")
+        ]
+        return found if len(found) >= 2 else None
+
+    assert sorted(wait_until(recorded)) == [
+        ("pinned", "U0BOB", "root cause: expired cert"),
+        ("reaction", "U0CAROL", "customers see 502s"),
+    ]

@@ -6,7 +6,14 @@ from typing import Any
 
 import yaml
 
-__all__ = ["BOT_EVENTS", "BOT_SCOPES", "SLASH_COMMANDS", "build_manifest", "render_manifest"]
+__all__ = [
+    "BOT_EVENTS",
+    "BOT_SCOPES",
+    "SLASH_COMMANDS",
+    "WEB_API_METHODS",
+    "build_manifest",
+    "render_manifest",
+]
 
 PLACEHOLDER_URL = "https://opsbot.example.com"
 
@@ -15,8 +22,36 @@ SLASH_COMMANDS: dict[str, tuple[str, str]] = {
     "/runs": ("Workflow runs (LangGraph, n8n) and KPIs", "help"),
 }
 # Only what opsbot calls today; each feature adds the scopes it needs.
-BOT_SCOPES: tuple[str, ...] = ("commands", "chat:write")
-BOT_EVENTS: tuple[str, ...] = ("app_home_opened",)
+BOT_SCOPES: tuple[str, ...] = (
+    "commands",
+    "chat:write",
+    "channels:manage",
+    "channels:read",
+    "channels:history",
+    "pins:write",
+    "pins:read",
+    "reactions:read",
+    "usergroups:read",
+    "im:write",
+)
+BOT_EVENTS: tuple[str, ...] = ("app_home_opened", "pin_added", "reaction_added")
+# Every Web API method opsbot calls (the tests hold the scopes above against Slack's specs).
+WEB_API_METHODS: tuple[str, ...] = (
+    "auth.test",
+    "chat.postMessage",
+    "chat.postEphemeral",
+    "chat.update",
+    "conversations.create",
+    "conversations.list",
+    "conversations.setTopic",
+    "conversations.setPurpose",
+    "conversations.invite",
+    "conversations.history",
+    "pins.add",
+    "usergroups.users.list",
+    "views.open",
+    "views.publish",
+)
 
 
 def build_manifest(base_url: str = PLACEHOLDER_URL) -> dict[str, Any]:
