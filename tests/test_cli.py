@@ -113,10 +113,14 @@ def test_check_reaches_the_sandbox_slack(tmp_path: Path, slack: SandboxSlack) ->
 def test_demo_prints_a_transcript(tmp_path: Path) -> None:
     result = run("demo", env=clean_env(tmp_path), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "@alice types `/incident help`" in result.stdout
+    assert "@bob clicks Acknowledge on the incident card" in result.stdout
     assert "* opsbot created #inc-" in result.stdout
-    assert "[Acknowledge] [Post update] [Escalate] [Resolve]" in result.stdout
-    assert "#incidents  opsbot: :rotating_light: *S1 · #1 Checkout API error rate" in result.stdout
+    assert "[Acknowledge] [Post update] [Escalate] [Change severity] [Resolve]" in result.stdout
+    assert "#incidents  opsbot: :large_orange_circle: *S2 · #1 Checkout API error" in result.stdout
+    assert "needs you: not acknowledged in time" in result.stdout
+    assert "@alice (DM)" in result.stdout
+    assert ":speech_balloon: Update by @carol" in result.stdout
+    assert ":white_check_mark: Resolved by @carol" in result.stdout
     assert "Did you mean `/incident help`?" in result.stdout
     assert "(only visible to @bob)" in result.stdout
     assert list(tmp_path.iterdir()) == []  # left nothing behind

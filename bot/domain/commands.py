@@ -45,7 +45,7 @@ class CommandSet:
         """The usage text shown for ``help`` and for any wrong input (mrkdwn)."""
         lines = [f"*{self.command}* — {self.summary}", ""]
         for sub in self.subcommands:
-            synopsis = f"{self.command} {sub.name} {sub.args}".rstrip()
+            synopsis = f"{self.command} {sub.name} {_escape(sub.args)}".rstrip()
             lines.append(f"`{synopsis}` — {sub.summary}")
         return "\n".join(lines)
 
@@ -79,6 +79,11 @@ class CommandSet:
                 f"Could not read the arguments: {exc}.", usage=self.usage(), suggestion=None
             ) from exc
         return Parsed(name=name, args=words, raw_args=rest.strip())
+
+
+def _escape(text: str) -> str:
+    """Angle brackets would be read as links or mentions by Slack's mrkdwn."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 INCIDENT = CommandSet(

@@ -204,7 +204,8 @@ def _announce(
         payload = {"attempt": 0, "by": actor.user_id}
         _effect(session, fx.ESCALATION, row.id, now, payload, priority=fx.URGENT)
     elif change.action in _POSTED:
-        payload = {"event": change.action.value, "actor": actor.user_id, "text": text}
+        said = change.text if change.action in (Action.UPDATE, Action.RESOLVE) else text
+        payload = {"event": change.action.value, "actor": actor.user_id, "text": said or ""}
         _effect(session, fx.STATUS_POST, row.id, now, payload)
     _effect(
         session,

@@ -40,7 +40,7 @@ def test_unknown_suggests_nearest(word: str, nearest: str | None) -> None:
         SAMPLE.parse(word)
     assert caught.value.suggestion == nearest
     assert f"Unknown command `/incident {word}`" in str(caught.value)
-    assert "`/incident declare <title>`" in caught.value.usage
+    assert "`/incident declare &lt;title&gt;`" in caught.value.usage
     if nearest:
         assert f"Did you mean `/incident {nearest}`?" in str(caught.value)
 

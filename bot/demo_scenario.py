@@ -1,0 +1,172 @@
+"""The scripted scenario of ``opsbot demo``: what people and Alertmanager do, step by step.
+
+Each step acts through opsbot's real HTTP surface (a signed Slack request or an Alertmanager
+webhook) and waits until what it causes is visible in the sandbox Slack."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from bot.sandbox.slack import SlackDriver
+from bot.sandbox.slack._models import Channel, Message
+
+__all__ = ["ALERT_TOKEN", "DEMO_POLICY", "SCENARIO", "Step"]
+
+ALERT_TOKEN = secrets.token_urlsafe(16)
+DEMO_POLICY: dict[str, Any] = {
+    "slack": {"incidents_channel": "C0INCIDENTS", "alerts_channel": "C0ALERTS"},
+    "services": {
+        "checkout-api": {"oncall": ["U0BOB"], "client": "acme", "playbook": "playbooks/api.md"},
+        "payments": {"escalation_target": ["S0LEADS"]},
+    },
+    # Seconds instead of minutes, so the demo shows a missed deadline in real time.
+    "severities": {
+        "S1": {
+            "ack_within": "2s",
+            "update_every": "30m",
+            "escalate_every": "1m",
+            "escalate_max": 1,
+            "rca_due": "2d",
+        }
+    },
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing that happens, and how to see that it did."""
+
+    caption: str
+    act: Callable[[SlackDriver], object]
+
+
+def _wait(check: Callable[[], object], timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise RuntimeError("the demo timed out waiting for opsbot")
+        time.sleep(0.05)
+
+
+def _incident_channel(driver: SlackDriver, number: int) -> Channel:
+    state = driver.sandbox.state
+
+    def find() -> Channel | None:
+        with state.lock:
+            channels = list(state.channels.values())
+        return next((c for c in channels if c.purpose == f"opsbot incident #{number}"), None)
+
+    channel: Channel = _wait(find)
+    _wait(lambda: len(state.messages(channel.id)) >= 2)  # the card and the alert list
+    return channel
+
+
+def _said(driver: SlackDriver, channel: str, text: str) -> Message:
+    return _wait(  # type: ignore[no-any-return]
+        lambda: next((m for m in driver.sandbox.state.messages(channel) if text in m.text), None)
+    )
+
+
+def _alert_fires(driver: SlackDriver) -> object:
+    """What Alertmanager 0.25 posts when Prometheus' rule for the checkout API fires."""
+    alert = {
+        "status": "firing",
+        "labels": {
+            "alertname": "CheckoutErrorRate",
+            "service": "checkout-api",
+            "severity": "warning",
+            "instance": "checkout-1",
+        },
+        "annotations": {
+            "summary": "Checkout API error rate above 20%",
+            "description": "5xx ratio 0.27 over the last 5m on checkout-1",
+            "runbook_url": "https://runbooks.example.com/checkout-errors",
+        },
+        "startsAt": "2026-11-28T08:38:50Z",
+        "endsAt": "0001-01-01T00:00:00Z",
+        "generatorURL": "http://prometheus.example.com/graph?g0.expr=checkout_errors",
+        "fingerprint": "5879789aeedd0f06",
+    }
+    body = {
+        "receiver": "opsbot",
+        "status": "firing",
+        "alerts": [alert],
+        "groupLabels": {"alertname": "CheckoutErrorRate"},
+        "commonLabels": {"alertname": "CheckoutErrorRate", "service": "checkout-api"},
+        "commonAnnotations": {},
+        "externalURL": "http://alertmanager.example.com",
+        "version": "4",
+        "groupKey": '{}:{alertname="CheckoutErrorRate"}',
+        "truncatedAlerts": 0,
+    }
+    base = driver.events_url.removesuffix("/slack/events")
+    reply = httpx.post(
+        base + "/webhooks/alertmanager",
+        json=body,
+        headers={"Authorization": f"Bearer {ALERT_TOKEN}"},
+        timeout=10,
+    )
+    reply.raise_for_status()
+    _incident_channel(driver, 1)
+    return _said(driver, "C0INCIDENTS", "Checkout API error rate")
+
+
+def _bob_acks_from_the_card(driver: SlackDriver) -> object:
+    channel = _incident_channel(driver, 1)
+    card = driver.sandbox.state.messages(channel.id)[0]
+    driver.block_action(
+        "incident_ack", value="1", user_id="U0BOB", channel_id=channel.id, message_ts=card.ts
+    )
+    return _wait(lambda: "Acknowledged" in str(driver.sandbox.state.message(channel.id, card.ts)))
+
+
+def _alice_declares(driver: SlackDriver) -> object:
+    driver.command('declare "Payments API timing out" --sev S1 --service payments')
+    return _incident_channel(driver, 2)
+
+
+def _nobody_acks(driver: SlackDriver) -> object:
+    return _said(driver, "C0INCIDENTS", "needs you")
+
+
+def _in_channel(text: str, user: str, expect: str) -> Callable[[SlackDriver], object]:
+    def act(driver: SlackDriver) -> object:
+        channel = _incident_channel(driver, 2)
+        driver.command(text, channel_id=channel.id, user_id=user)
+        return _said(driver, channel.id, expect)
+
+    return act
+
+
+SCENARIO: tuple[Step, ...] = (
+    Step("Prometheus fires CheckoutErrorRate; Alertmanager posts it to opsbot", _alert_fires),
+    Step("@bob clicks Acknowledge on the incident card", _bob_acks_from_the_card),
+    Step(
+        '@alice types `/incident declare "Payments API timing out" --sev S1 --service payments`',
+        _alice_declares,
+    ),
+    Step("Nobody acknowledges #2 within its S1 deadline (2 s in this demo)", _nobody_acks),
+    Step("@carol types `/incident ack` in #2's channel", _in_channel("ack", "U0CAROL", "Done")),
+    Step(
+        "@carol types `/incident update Rolled back the 14:02 deploy; latency recovering`",
+        _in_channel(
+            "update Rolled back the 14:02 deploy; latency recovering", "U0CAROL", "Rolled back"
+        ),
+    ),
+    Step(
+        "@carol types `/incident resolve Deploy rolled back, p99 normal for 10 minutes`",
+        _in_channel("resolve Deploy rolled back, p99 normal for 10 minutes", "U0CAROL", "Resolved"),
+    ),
+    Step(
+        "@bob mistypes `/incident hlep` in #incidents", lambda d: d.command("hlep", user_id="U0BOB")
+    ),
+)
