@@ -232,6 +232,7 @@ def run(profile_name: str, backends: tuple[str, ...] | None = None) -> int:
     admin_url = os.environ.get("OPSBOT_BENCH_POSTGRES_URL", DEFAULT_PG_ADMIN_URL)
     results: list[Result] = []
     skipped: dict[str, str] = {}
+    load = os.getloadavg()  # the machine may be busy with other work: say so in the JSON
     print(f"opsbot ingest benchmark ({profile_name}): {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}", file=sys.stderr, flush=True)  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="opsbot-bench-") as tmp:
@@ -251,11 +252,13 @@ def run(profile_name: str, backends: tuple[str, ...] | None = None) -> int:
             except PostgresUnavailable as exc:
                 skipped[backend] = str(exc)
                 print(f"skipping {backend}: {exc}", flush=True)
-    _report(profile_name, results, skipped)
+    _report(profile_name, results, skipped, [round(x, 2) for x in load + os.getloadavg()])
     return 1 if any(r.errors for r in results) else 0
 
 
-def _report(profile_name: str, results: list[Result], skipped: dict[str, str]) -> None:
+def _report(
+    profile_name: str, results: list[Result], skipped: dict[str, str], load: list[float]
+) -> None:
     print_table(HEADERS, [r.row() for r in results])
     for r in results:
         if r.first_error:
@@ -267,6 +270,7 @@ def _report(profile_name: str, results: list[Result], skipped: dict[str, str]) -
         profile=profile_name,
         cpus=os.cpu_count(),
         python=platform.python_version(),
+        load_average_before_after=load,  # 1, 5 and 15 minutes before, then after
         skipped=skipped,
     )
 

@@ -129,6 +129,7 @@ def test_incident_card_open() -> None:
         "incident_ack",
         "incident_update",
         "incident_escalate",
+        "incident_sev",
         "incident_resolve",
     ]
     assert {b["value"] for b in buttons} == {"7"}
@@ -139,8 +140,20 @@ def test_incident_card_open() -> None:
 @pytest.mark.parametrize(
     ("status", "expected"),
     [
-        ("open", ["incident_ack", "incident_update", "incident_escalate", "incident_resolve"]),
-        ("acknowledged", ["incident_update", "incident_escalate", "incident_resolve"]),
+        (
+            "open",
+            [
+                "incident_ack",
+                "incident_update",
+                "incident_escalate",
+                "incident_sev",
+                "incident_resolve",
+            ],
+        ),
+        (
+            "acknowledged",
+            ["incident_update", "incident_escalate", "incident_sev", "incident_resolve"],
+        ),
         ("resolved", ["incident_reopen"]),
         ("closed", []),
     ],
