@@ -16,8 +16,8 @@ from datetime import timedelta
 from anyio import to_thread
 
 from bot.clock import Clock
+from bot.domain.ports import ChatError, TransientChatError
 from bot.metrics import Metrics
-from bot.services.ports import ChatError, TransientChatError
 from bot.services.slack_effects import SlackEffects
 from storage.db import Database
 from storage.repositories import outbox
@@ -47,7 +47,7 @@ class OutboxWorker:
     metrics: Metrics
     batch: int = 20
     lease: timedelta = timedelta(seconds=60)
-    max_attempts: int = 8
+    max_attempts: int = 12  # about 25 minutes of retries with the 300 s cap
     poll_seconds: float = 1.0
     _event: asyncio.Event = field(default_factory=asyncio.Event)
     _loop: asyncio.AbstractEventLoop | None = None

@@ -14,12 +14,12 @@ from bot.adapters.slack import cards, lifecycle_cards
 from bot.clock import Clock
 from bot.domain.incident import AlertView, IncidentView
 from bot.domain.naming import incident_channel_name
+from bot.domain.ports import ChannelNameTaken, ChatError, ChatPort
 from bot.domain.severity import Severity
 from bot.policy import Policy
 from bot.services import effect_kinds as fx
 from bot.services import incident_state as state
 from bot.services.incident_state import SlackRefs
-from bot.services.ports import ChannelNameTaken, ChatError, ChatPort
 from storage.db import Database
 from storage.repositories.outbox import Claimed
 

@@ -16,8 +16,8 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from bot.adapters.slack.cards import escape
 from bot.adapters.slack.chat import SlackChat
 from bot.adapters.slack.client import make_web_client
+from bot.domain.ports import ChannelNameTaken, ChatError, TransientChatError
 from bot.sandbox.slack import Fault, SandboxSlack
-from bot.services.ports import ChannelNameTaken, ChatError, TransientChatError
 
 T = TypeVar("T")
 BLOCKS = [{"type": "section", "text": {"type": "mrkdwn", "text": "*DB down*"}}]

@@ -38,6 +38,18 @@ def _declare(db: Database, severity: Severity = Severity.S1, at: datetime = T0) 
     return view.id
 
 
+def _act(db: Database, incident_id: int, change: Change, at: datetime) -> None:
+    lifecycle.apply(
+        db=db,
+        policy=POLICY,
+        incident_id=incident_id,
+        change=change,
+        actor=ALICE,
+        now=at,
+        slack=True,
+    )
+
+
 def _armed(db: Database, incident_id: int) -> set[tuple[str, datetime, int]]:
     with db.session() as session:
         rows = session.exec(
@@ -78,66 +90,26 @@ def test_escalation_fires_once_then_repeats_up_to_the_maximum(db: Database) -> N
 
 def test_ack_cancels_escalation_and_resolve_arms_rca(db: Database) -> None:
     incident = _declare(db)
-    lifecycle.apply(
-        db=db,
-        policy=POLICY,
-        incident_id=incident,
-        change=Change(Action.ACK),
-        actor=ALICE,
-        now=T0 + 2 * M,
-        slack=True,
-    )
+    _act(db, incident, Change(Action.ACK), T0 + 2 * M)
     assert {k for k, _, _ in _armed(db, incident)} == {"update", "stale"}
     assert fire_due(db=db, policy=POLICY, now=T0 + 6 * M, slack=True) == []
-    lifecycle.apply(
-        db=db,
-        policy=POLICY,
-        incident_id=incident,
-        change=Change(Action.RESOLVE, text="ok"),
-        actor=ALICE,
-        now=T0 + 20 * M,
-        slack=True,
-    )
+    _act(db, incident, Change(Action.RESOLVE, text="ok"), T0 + 20 * M)
     assert _armed(db, incident) == {("rca", T0 + 20 * M + timedelta(days=2), 1)}
-    lifecycle.apply(
-        db=db,
-        policy=POLICY,
-        incident_id=incident,
-        change=Change(Action.CLOSE),
-        actor=ALICE,
-        now=T0 + 21 * M,
-        slack=True,
-    )
+    _act(db, incident, Change(Action.CLOSE), T0 + 21 * M)
     assert _armed(db, incident) == set()
 
 
 def test_severity_change_rearms_with_the_new_policy(db: Database) -> None:
     incident = _declare(db, Severity.S3)
     assert ("ack", T0 + 60 * M, 1) in _armed(db, incident)
-    lifecycle.apply(
-        db=db,
-        policy=POLICY,
-        incident_id=incident,
-        change=Change(Action.SEVERITY, severity=Severity.S1),
-        actor=ALICE,
-        now=T0 + M,
-        slack=True,
-    )
+    _act(db, incident, Change(Action.SEVERITY, severity=Severity.S1), T0 + M)
     assert ("ack", T0 + 5 * M, 1) in _armed(db, incident)
     assert ("update", T0 + 30 * M, 1) in _armed(db, incident)
 
 
 def test_updates_move_the_reminder(db: Database) -> None:
     incident = _declare(db, Severity.S2)
-    lifecycle.apply(
-        db=db,
-        policy=POLICY,
-        incident_id=incident,
-        change=Change(Action.UPDATE, text="working"),
-        actor=ALICE,
-        now=T0 + 50 * M,
-        slack=True,
-    )
+    _act(db, incident, Change(Action.UPDATE, text="working"), T0 + 50 * M)
     assert ("update", T0 + 110 * M, 1) in _armed(db, incident)
     fired = fire_due(db=db, policy=POLICY, now=T0 + 111 * M, slack=True)
     assert (TimerKind.UPDATE, True) in [(f.kind, f.acted) for f in fired]
@@ -146,15 +118,7 @@ def test_updates_move_the_reminder(db: Database) -> None:
 
 def test_a_fire_whose_reason_is_gone_does_nothing(db: Database) -> None:
     incident = _declare(db)
-    lifecycle.apply(
-        db=db,
-        policy=POLICY,
-        incident_id=incident,
-        change=Change(Action.ACK),
-        actor=ALICE,
-        now=T0 + M,
-        slack=True,
-    )
+    _act(db, incident, Change(Action.ACK), T0 + M)
     with db.session() as session:  # a late or duplicate ack timer, its reason gone
         session.add(TimerRow(incident_id=incident, kind="ack", attempt=1, due_at=T0, armed_at=T0))
     fired = fire_due(db=db, policy=POLICY, now=T0 + 6 * M, slack=True)

@@ -23,7 +23,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.services.ports import Blocks, ChannelNameTaken, ChatError, TransientChatError
+from bot.domain.ports import Blocks, ChannelNameTaken, ChatError, TransientChatError
 
 __all__ = ["SlackChat"]
 
