@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -23,11 +25,17 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self.engine = _make_engine(url, pool_size=pool_size)
+        # SQLite has one writer. Queue this process's transactions on a lock instead of letting
+        # them poll SQLite's busy handler (whose back-off sleeps make a long latency tail).
+        self._sqlite_turn = threading.RLock() if self.is_sqlite else None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session whose transaction commits when the block ends without an error."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with (
+            self._sqlite_turn or contextlib.nullcontext(),
+            Session(self.engine, expire_on_commit=False) as session,
+        ):
             try:
                 yield session
                 session.commit()

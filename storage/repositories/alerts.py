@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, tuple_, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, col, select
 
 from bot.domain.incident import AlertView
@@ -57,23 +57,28 @@ def upsert_alerts(
     unique = {(a.fingerprint, a.starts_at): a for a in alerts}
     existing = _existing(session, list(unique))
     new = [a for key, a in unique.items() if key not in existing]
-    flips = [a for key, a in unique.items() if key in existing and existing[key] != a.status]
+    flips = [a for key, a in unique.items() if key in existing and existing[key][1] != a.status]
+    connection = session.connection()
     if new:
-        rows = [_row(a, incident_id, now) for a in new]
-        insert = insert_for(session, AlertRow)
-        for start in range(0, len(rows), _CHUNK):
-            stmt = insert.values(rows[start : start + _CHUNK]).on_conflict_do_nothing(
-                index_elements=["fingerprint", "starts_at"]
-            )
-            session.exec(stmt)
-    for alert in flips:
-        session.exec(
-            update(AlertRow)
-            .where(col(AlertRow.fingerprint) == alert.fingerprint)
-            .where(col(AlertRow.starts_at) == alert.starts_at)
-            .values(status=alert.status, ends_at=alert.ends_at, last_seen_at=now)
+        # One cached statement, rows as parameters (executemany): no SQL rebuilt per request.
+        insert = insert_for(session, AlertRow).on_conflict_do_nothing(
+            index_elements=["fingerprint", "starts_at"]
         )
-    _touch(session, [key for key in unique if key in existing], now)
+        connection.execute(insert, [_row(a, incident_id, now) for a in new])
+    if flips:
+        by_id = update(AlertRow).where(col(AlertRow.id) == bindparam("row_id"))
+        connection.execute(
+            by_id.values(status=bindparam("new_status"), ends_at=bindparam("new_ends_at")),
+            [
+                {
+                    "row_id": existing[(a.fingerprint, a.starts_at)][0],
+                    "new_status": a.status,
+                    "new_ends_at": a.ends_at,
+                }
+                for a in flips
+            ],
+        )
+    _touch(session, [existing[key][0] for key in unique if key in existing], now)
     return AlertChanges(
         new=tuple(new),
         newly_resolved=sum(1 for a in flips if a.status == "resolved"),
@@ -83,27 +88,24 @@ def upsert_alerts(
 
 def _existing(
     session: Session, keys: list[tuple[str, datetime]]
-) -> dict[tuple[str, datetime], str]:
-    found: dict[tuple[str, datetime], str] = {}
+) -> dict[tuple[str, datetime], tuple[int, str]]:
+    """Stored occurrences among ``keys``: key → (row id, status)."""
+    found: dict[tuple[str, datetime], tuple[int, str]] = {}
     fingerprints = sorted({fp for fp, _ in keys})
     for start in range(0, len(fingerprints), _CHUNK):
         chunk = fingerprints[start : start + _CHUNK]
-        query = select(AlertRow.fingerprint, AlertRow.starts_at, AlertRow.status).where(
-            col(AlertRow.fingerprint).in_(chunk)
-        )
-        for fingerprint, starts_at, status in session.exec(query):
-            found[(fingerprint, aware(starts_at))] = status
+        query = select(
+            AlertRow.id, AlertRow.fingerprint, AlertRow.starts_at, AlertRow.status
+        ).where(col(AlertRow.fingerprint).in_(chunk))
+        for row_id, fingerprint, starts_at, status in session.exec(query):
+            found[(fingerprint, aware(starts_at))] = (int(row_id or 0), status)
     return {key: found[key] for key in keys if key in found}
 
 
-def _touch(session: Session, keys: list[tuple[str, datetime]], now: datetime) -> None:
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        session.exec(
-            update(AlertRow)
-            .where(tuple_(col(AlertRow.fingerprint), col(AlertRow.starts_at)).in_(chunk))
-            .values(last_seen_at=now)
-        )
+def _touch(session: Session, ids: list[int], now: datetime) -> None:
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        session.exec(update(AlertRow).where(col(AlertRow.id).in_(chunk)).values(last_seen_at=now))
 
 
 def _row(alert: AlertInput, incident_id: int, now: datetime) -> dict[str, Any]:
