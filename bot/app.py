@@ -14,14 +14,18 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 
 from bot import __version__
+from bot.adapters.jira_tickets import JiraTickets
+from bot.adapters.notion_docs import NotionDocs
 from bot.adapters.slack import BotIdentity, make_web_client
 from bot.adapters.slack.chat import SlackChat
 from bot.clock import Clock, utcnow
 from bot.metrics import Metrics
 from bot.policy import Policy
-from bot.services.outbox_worker import OutboxWorker
+from bot.services.outbox_worker import Deliverer, EffectRouter, OutboxWorker
 from bot.services.registry import Services, build_services, outbox_figures
 from bot.services.slack_effects import SlackEffects
+from bot.services.sync import SyncTargets
+from bot.services.sync_effects import SyncEffects
 from bot.services.timer_runner import TimerRunner
 from bot.settings import INTEGRATIONS, Settings
 from handlers import slack as slack_handlers
@@ -48,8 +52,14 @@ def create_app(
     database = db or Database(settings.database_url)
     policy = policy or Policy()
     metrics = Metrics()
+    sync = SyncTargets(jira=settings.enabled("jira"), notion=settings.enabled("notion"))
     services = build_services(
-        db=database, policy=policy, clock=clock, metrics=metrics, slack=settings.enabled("slack")
+        db=database,
+        policy=policy,
+        clock=clock,
+        metrics=metrics,
+        slack=settings.enabled("slack"),
+        sync=sync,
     )
     identity = BotIdentity()
     bolt = _slack_app(settings, services, identity)
@@ -147,13 +157,61 @@ def _slack_app(settings: Settings, services: Services, identity: BotIdentity) ->
 def _outbox_worker(
     settings: Settings, policy: Policy, db: Database, clock: Clock, metrics: Metrics
 ) -> OutboxWorker | None:
-    if settings.slack_bot_token is None or not settings.enabled("slack"):
+    lanes: dict[str, Deliverer] = {}
+    if settings.slack_bot_token is not None and settings.enabled("slack"):
+        client = make_web_client(
+            token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+        )
+        lanes["slack"] = SlackEffects(db=db, chat=SlackChat(client), policy=policy, clock=clock)
+    tickets, documents = _sync_adapters(settings, policy)
+    if tickets is not None or documents is not None:
+        sync_effects = SyncEffects(
+            db=db,
+            policy=policy,
+            clock=clock,
+            tickets=tickets,
+            documents=documents,
+            jira_project=settings.jira_project or "",
+        )
+        if tickets is not None:
+            lanes["jira"] = sync_effects
+        if documents is not None:
+            lanes["notion"] = sync_effects
+    if not lanes:
         return None
-    client = make_web_client(
-        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+    return OutboxWorker(
+        db=db,
+        effects=EffectRouter(lanes),
+        clock=clock,
+        metrics=metrics,
+        notify_lanes=frozenset(lanes),
+        max_attempts=policy.outbox.max_attempts,
+        retry_base=policy.outbox.retry_base.total_seconds(),
+        retry_cap=policy.outbox.retry_cap.total_seconds(),
     )
-    effects = SlackEffects(db=db, chat=SlackChat(client), policy=policy, clock=clock)
-    return OutboxWorker(db=db, effects=effects, clock=clock, metrics=metrics)
+
+
+def _sync_adapters(
+    settings: Settings, policy: Policy
+) -> tuple[JiraTickets | None, NotionDocs | None]:
+    tickets = documents = None
+    if settings.enabled("jira"):
+        assert settings.jira_url and settings.jira_user and settings.jira_api_token
+        tickets = JiraTickets(
+            url=settings.jira_url,
+            user=settings.jira_user,
+            token=settings.jira_api_token.get_secret_value(),
+            timeout=policy.jira.timeout.total_seconds(),
+        )
+    if settings.enabled("notion"):
+        assert settings.notion_token and settings.notion_database_id
+        documents = NotionDocs(
+            token=settings.notion_token.get_secret_value(),
+            base_url=settings.notion_api_url,
+            database_id=settings.notion_database_id,
+            timeout=policy.jira.timeout.total_seconds(),
+        )
+    return tickets, documents
 
 
 def _log_integrations(settings: Settings, metrics: Metrics) -> None:

@@ -139,6 +139,28 @@ def check(ctx: click.Context) -> None:
     sys.exit(1 if any(row.state == "FAILED" for row in rows) else 0)
 
 
+@main.group()
+def outbox() -> None:
+    """The outbox of Slack, Jira and Notion effects."""
+
+
+@outbox.command("retry")
+@click.option("--id", "ids", type=int, multiple=True, help="Only these effects (repeatable).")
+@click.pass_context
+@_friendly_errors
+def outbox_retry(ctx: click.Context, ids: tuple[int, ...]) -> None:
+    """Send dead-lettered effects again (all of them, or those given with --id)."""
+    from bot.clock import utcnow
+    from bot.services.queries import redrive_dead
+    from storage import Database
+
+    settings, _ = _load(ctx.find_root())
+    database = Database(settings.database_url)
+    count = redrive_dead(db=database, now=utcnow(), ids=list(ids) or None)
+    database.dispose()
+    click.echo(f"{count} effect(s) queued again; a running opsbot delivers them")
+
+
 @main.command()
 @click.option("--url", required=True, help="Public https URL where opsbot is reachable.")
 def manifest(url: str) -> None:

@@ -24,6 +24,8 @@ from bot.errors import ConfigError
 
 __all__ = [
     "AlertingPolicy",
+    "JiraPolicy",
+    "OutboxPolicy",
     "Policy",
     "ServicePolicy",
     "SeverityPolicy",
@@ -120,6 +122,34 @@ class ServicePolicy(_Section):
     escalation_target: list[str] = Field(default_factory=list)
 
 
+def _default_priorities() -> dict[SeverityName, str]:
+    return {"S1": "Highest", "S2": "High", "S3": "Medium"}
+
+
+def _default_transitions() -> dict[str, str]:
+    return {"resolve": "Resolve", "close": "Close", "reopen": "Reopen"}
+
+
+class JiraPolicy(_Section):
+    """How incidents look in Jira (the connection itself comes from ``JIRA_*``)."""
+
+    issue_type: str = "Incident"
+    priority_map: dict[SeverityName, str] = Field(default_factory=_default_priorities)
+    transitions: dict[Literal["resolve", "close", "reopen"], str] = Field(
+        default_factory=_default_transitions  # type: ignore[arg-type]
+    )
+    labels: list[str] = Field(default_factory=lambda: ["opsbot"])
+    timeout: Duration = timedelta(seconds=10)
+
+
+class OutboxPolicy(_Section):
+    """How the outbox retries effects toward Slack, Jira and Notion."""
+
+    retry_base: Duration = timedelta(seconds=1)
+    retry_cap: Duration = timedelta(minutes=5)
+    max_attempts: int = Field(default=12, ge=1)
+
+
 class Policy(_Section):
     """The whole policy file. Unknown keys are refused so typos do not pass silently."""
 
@@ -132,6 +162,8 @@ class Policy(_Section):
     escalation_target: list[str] = Field(default_factory=list)
     stale_after: Duration = timedelta(hours=8)
     roles: list[str] = Field(default_factory=lambda: ["commander", "comms", "scribe"])
+    jira: JiraPolicy = Field(default_factory=JiraPolicy)
+    outbox: OutboxPolicy = Field(default_factory=OutboxPolicy)
 
     @model_validator(mode="after")
     def _complete(self) -> Policy:

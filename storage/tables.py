@@ -70,6 +70,9 @@ class IncidentRow(SQLModel, table=True):
     summary: str | None = Field(default=None, sa_column=Column(Text))
     impact: str | None = Field(default=None, sa_column=Column(Text))
     declared_by: str | None = Field(default=None, max_length=32)
+    jira_key: str | None = Field(default=None, max_length=32)
+    notion_page_id: str | None = Field(default=None, max_length=64)
+    notion_url: str | None = Field(default=None, max_length=512)
 
 
 class IncidentRoleRow(SQLModel, table=True):
@@ -194,6 +197,7 @@ class OutboxRow(SQLModel, table=True):
     coalesce_key: str | None = Field(default=None, max_length=128, unique=True)
     status: str = Field(default="pending", max_length=16)  # pending | done | dead
     priority: int = Field(default=1)  # 0 urgent (escalations), 1 normal, 2 cosmetic edits
+    lane: str = Field(default="slack", max_length=16)  # in order within (incident, lane)
     attempts: int = Field(default=0)
     next_attempt_at: datetime = _ts(nullable=False)
     lease_until: datetime | None = _ts()

@@ -18,6 +18,8 @@ import pytest
 
 from bot.app import create_app
 from bot.policy import Policy
+from bot.sandbox.jira import SandboxJira
+from bot.sandbox.notion import SandboxNotion
 from bot.sandbox.slack import SandboxSlack, SlackDriver
 from bot.server import ThreadedServer
 from bot.settings import Settings, get_settings
@@ -123,6 +125,45 @@ def slack(_slack_server: SandboxSlack) -> SandboxSlack:
     """The sandbox Slack on loopback, with a fresh workspace for this test."""
     _slack_server.reset()
     return _slack_server
+
+
+@pytest.fixture(scope="session")
+def _jira_server() -> Iterator[SandboxJira]:
+    with SandboxJira() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def jira(_jira_server: SandboxJira) -> SandboxJira:
+    """The sandbox Jira Cloud, fresh for this test."""
+    _jira_server.reset()
+    return _jira_server
+
+
+@pytest.fixture(scope="session")
+def _notion_server() -> Iterator[SandboxNotion]:
+    with SandboxNotion() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def notion(_notion_server: SandboxNotion) -> SandboxNotion:
+    """The sandbox Notion API, fresh for this test."""
+    _notion_server.reset()
+    return _notion_server
+
+
+def sync_settings(jira: SandboxJira, notion: SandboxNotion) -> dict[str, object]:
+    """Settings extras that point opsbot at the sandbox Jira and Notion."""
+    return {
+        "jira_url": jira.url,
+        "jira_user": jira.state.user,
+        "jira_api_token": jira.state.api_token,
+        "jira_project": "OPS",
+        "notion_token": notion.state.token,
+        "notion_api_url": notion.url,
+        "notion_database_id": notion.state.database_id,
+    }
 
 
 @dataclass

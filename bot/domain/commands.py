@@ -106,6 +106,7 @@ INCIDENT = CommandSet(
         SubCommand("status", "[number]", "the incident's status (elsewhere: open incidents)"),
         SubCommand("list", "[open|all]", "list incidents"),
         SubCommand("timeline", "[number]", "who did what, when"),
+        SubCommand("sync", "[number]", "where Slack, Jira and Notion delivery stands"),
         SubCommand("help", "", "show this help"),
     ),
 )

@@ -90,6 +90,15 @@ class IncidentView:
     update_due_at: datetime | None = None
     roles: dict[str, str] = field(default_factory=dict)
     summary: str | None = None
+    jira_key: str | None = None
+    notion_url: str | None = None
+
+    def minutes_to(self, moment: datetime | None) -> float | None:
+        """Minutes from opening to ``moment`` (MTTA, MTTR), rounded to a tenth."""
+        if moment is None:
+            return None
+        return round((moment - self.opened_at).total_seconds() / 60, 1)
+
     firing_count: int = 0
     resolved_count: int = 0
     truncated_alerts: int = 0
@@ -116,6 +125,8 @@ class IncidentView:
             "resolved_at": _iso(self.resolved_at),
             "closed_at": _iso(self.closed_at),
             "slack_channel_id": self.slack_channel_id,
+            "jira_key": self.jira_key,
+            "notion_url": self.notion_url,
             "alerts": [alert.public() for alert in self.alerts],
             "timeline": [entry.public() for entry in self.timeline],
         }

@@ -5,12 +5,36 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-__all__ = ["ChannelNameTaken", "ChatError", "ChatPort", "TransientChatError"]
+__all__ = [
+    "ChannelNameTaken",
+    "ChatError",
+    "ChatPort",
+    "DocumentPort",
+    "PermanentError",
+    "TicketPort",
+    "TransientChatError",
+    "TransientError",
+]
 
 Blocks = list[dict[str, Any]]
 
 
-class ChatError(Exception):
+class TransientError(Exception):
+    """A failure worth retrying later (rate limit, 5xx, timeout, connection).
+
+    ``retry_after`` is the server's ``Retry-After`` in seconds when it sent one."""
+
+    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
+        self.reason = reason
+        self.retry_after = retry_after
+        super().__init__(reason)
+
+
+class PermanentError(Exception):
+    """The outside system refused for good; retrying the same call will not help."""
+
+
+class ChatError(PermanentError):
     """The chat system refused a call for good (not a transient failure); ``code`` says why."""
 
     def __init__(self, code: str, method: str) -> None:
@@ -23,15 +47,8 @@ class ChannelNameTaken(ChatError):
     """A channel with that name exists already."""
 
 
-class TransientChatError(Exception):
-    """A failure worth retrying later (rate limit, 5xx, timeout, connection).
-
-    ``retry_after`` is the server's ``Retry-After`` in seconds when it sent one."""
-
-    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
-        self.reason = reason
-        self.retry_after = retry_after
-        super().__init__(reason)
+class TransientChatError(TransientError):
+    """A transient failure of the chat system."""
 
 
 class ChatPort(Protocol):
@@ -72,4 +89,44 @@ class ChatPort(Protocol):
 
     async def pin(self, channel: str, ts: str) -> None:
         """Pin a message (already pinned is fine)."""
+        ...
+
+
+class TicketPort(Protocol):
+    """The issue tracker (Jira). Transient failures raise ``TransientError``."""
+
+    async def find_by_label(self, label: str) -> str | None:
+        """The key of the issue carrying ``label``, if one exists."""
+        ...
+
+    async def create(self, fields: dict[str, Any]) -> str:
+        """Create an issue; return its key."""
+        ...
+
+    async def comment(self, key: str, text: str, *, marker: str) -> None:
+        """Comment unless a comment containing ``marker`` exists already."""
+        ...
+
+    async def transition(self, key: str, name: str) -> bool:
+        """Move the issue through the transition called ``name`` (False: not available now)."""
+        ...
+
+    def browse_url(self, key: str) -> str:
+        """The issue's web address."""
+        ...
+
+
+class DocumentPort(Protocol):
+    """The knowledge base (Notion). Transient failures raise ``TransientError``."""
+
+    async def find(self, opsbot_id: str) -> tuple[str, str] | None:
+        """``(page id, url)`` of the page tagged ``opsbot_id``, if one exists."""
+        ...
+
+    async def create(self, opsbot_id: str, properties: dict[str, Any]) -> tuple[str, str]:
+        """Create the page tagged ``opsbot_id``; return ``(page id, url)``."""
+        ...
+
+    async def update(self, page_id: str, properties: dict[str, Any]) -> None:
+        """Set the page's properties."""
         ...

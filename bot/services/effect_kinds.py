@@ -7,6 +7,7 @@ __all__ = [
     "ALL_CLEARED",
     "BELOW_THRESHOLD",
     "COSMETIC",
+    "DEAD_LETTER",
     "ESCALATION",
     "INCIDENT_CHANGED",
     "INCIDENT_OPENED",
@@ -30,5 +31,6 @@ INCIDENT_CHANGED = "slack.incident_changed"  # cosmetic: edit the card (coalesce
 STATUS_POST = "slack.status_post"  # a lifecycle event told in the incident channel
 ESCALATION = "slack.escalation"  # urgent: missed ack deadline
 REMINDER = "slack.reminder"  # urgent: update due, stale incident, RCA due
+DEAD_LETTER = "slack.dead_letter"  # tell the incidents channel a sync effect gave up
 
 URGENT, NORMAL, COSMETIC = 0, 1, 2

@@ -18,6 +18,8 @@ from bot.domain.severity import Severity, classify, most_severe
 from bot.policy import Policy
 from bot.services import effect_kinds as fx
 from bot.services import lifecycle
+from bot.services.sync import NO_SYNC, SyncTargets
+from bot.services.sync import queue as queue_sync
 from storage.db import Database
 from storage.repositories import alerts as alert_repo
 from storage.repositories import groups as group_repo
@@ -49,15 +51,23 @@ class _Context:
     policy: Policy
     now: datetime
     slack: bool  # queue Slack effects only when Slack is configured
+    sync: SyncTargets = NO_SYNC
 
 
 def ingest_alertmanager(
-    *, db: Database, policy: Policy, note: AMNotification, body: str, now: datetime, slack: bool
+    *,
+    db: Database,
+    policy: Policy,
+    note: AMNotification,
+    body: str,
+    now: datetime,
+    slack: bool,
+    sync: SyncTargets = NO_SYNC,
 ) -> IntakeResult:
     """Apply one notification durably; the caller answers 2xx only after this returns."""
     key = group_hash(note.group_key)
     with db.session() as session:
-        ctx = _Context(session, policy, now, slack)
+        ctx = _Context(session, policy, now, slack, sync)
         group = group_repo.lock_group(
             session, key_hash=key, group_key=note.group_key, labels=note.group_labels, now=now
         )
@@ -185,6 +195,7 @@ def _open(
     _timeline(ctx, row.id, "opened", f"Opened as {worst.value} from alert {first.name}")
     lifecycle.rearm(ctx.session, ctx.policy, row, ctx.now)
     _effect(ctx, fx.INCIDENT_OPENED, row.id)
+    _sync(ctx, row.id, "opened", title)
     return row
 
 
@@ -196,6 +207,7 @@ def _reopen(ctx: _Context, incident: IncidentRow) -> None:
     _timeline(ctx, incident.id, "reopened", "Reopened: the alert group fired again")
     lifecycle.rearm(ctx.session, ctx.policy, incident, ctx.now)
     _effect(ctx, fx.REOPENED, incident.id, {"reason": "the alert group fired again"})
+    _sync(ctx, incident.id, "reopen", "the alert group fired again")
 
 
 def _hold(
@@ -277,6 +289,7 @@ def _maybe_raise(ctx: _Context, incident: IncidentRow, new: tuple[AlertInput, ..
     )
     lifecycle.rearm(ctx.session, ctx.policy, incident, ctx.now)
     _effect(ctx, fx.SEVERITY_RAISED, incident.id, {"old": current.value, "reason": reason})
+    _sync(ctx, incident.id, "severity_raised", f"{current.value} → {worst.value}: {reason}")
 
 
 def _maybe_cleared(ctx: _Context, incident: IncidentRow) -> None:
@@ -290,7 +303,20 @@ def _maybe_cleared(ctx: _Context, incident: IncidentRow) -> None:
         incident.resolved_at = ctx.now
         _timeline(ctx, incident.id, "resolved", "Resolved automatically: all alerts cleared")
         lifecycle.rearm(ctx.session, ctx.policy, incident, ctx.now)
+        _sync(ctx, incident.id, "resolve", "all alerts cleared")
     _effect(ctx, fx.ALL_CLEARED, incident.id, {"auto_resolved": auto})
+
+
+def _sync(ctx: _Context, incident_id: int, event: str, text: str) -> None:
+    queue_sync(
+        ctx.session,
+        ctx.sync,
+        incident_id=incident_id,
+        event=event,
+        text=text,
+        actor=ACTOR,
+        now=ctx.now,
+    )
 
 
 def _timeline(ctx: _Context, incident_id: int, kind: str, text: str) -> None:

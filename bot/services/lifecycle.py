@@ -16,6 +16,8 @@ from bot.domain.timers import Clockwork, plan_timers
 from bot.policy import Policy
 from bot.services import effect_kinds as fx
 from bot.services import incident_state as state
+from bot.services.sync import NO_SYNC, SyncTargets
+from bot.services.sync import queue as queue_sync
 from storage.db import Database
 from storage.repositories import incidents as incident_repo
 from storage.repositories import outbox
@@ -83,6 +85,7 @@ def declare(
     actor: Actor,
     now: datetime,
     slack: bool,
+    sync: SyncTargets = NO_SYNC,
 ) -> IncidentView:
     """Open an incident by hand."""
     with db.session() as session:
@@ -104,6 +107,15 @@ def declare(
         rearm(session, policy, row, now)
         if slack:
             _effect(session, fx.INCIDENT_OPENED, row.id, now)
+        queue_sync(
+            session,
+            sync,
+            incident_id=row.id,
+            event="opened",
+            text=title,
+            actor=actor.user_id,
+            now=now,
+        )
         incident_id = row.id
     return _view(db, policy, incident_id)
 
@@ -117,6 +129,7 @@ def apply(
     actor: Actor,
     now: datetime,
     slack: bool,
+    sync: SyncTargets = NO_SYNC,
 ) -> IncidentView:
     """Apply ``change``; raises ``Refused`` (nothing changed) or ``LookupError`` (no incident)."""
     with db.session() as session:
@@ -131,6 +144,15 @@ def apply(
         session.add(row)
         if slack:
             _announce(session, row, change, text, actor, now)
+        queue_sync(
+            session,
+            sync,
+            incident_id=incident_id,
+            event=change.action.value,
+            text=text,
+            actor=actor.user_id,
+            now=now,
+        )
     return _view(db, policy, incident_id)
 
 

@@ -12,20 +12,44 @@ import logging
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Protocol
 
 from anyio import to_thread
 
 from bot.clock import Clock
-from bot.domain.ports import ChatError, TransientChatError
+from bot.domain.ports import PermanentError, TransientError
 from bot.metrics import Metrics
-from bot.services.slack_effects import SlackEffects
+from bot.services.effect_kinds import DEAD_LETTER, URGENT
 from storage.db import Database
 from storage.repositories import outbox
 from storage.repositories.outbox import Claimed
 
-__all__ = ["OutboxWorker", "backoff"]
+__all__ = ["Deliverer", "EffectRouter", "OutboxWorker", "backoff"]
 
 log = logging.getLogger("opsbot.outbox")
+
+
+class Deliverer(Protocol):
+    """Something that performs effects of one lane."""
+
+    async def deliver(self, effect: Claimed) -> None:
+        """Perform the effect or raise ``TransientError``/``PermanentError``."""
+        ...
+
+
+@dataclass(frozen=True)
+class EffectRouter:
+    """Sends each effect to the deliverer of its lane (``slack``, ``jira``, ``notion``)."""
+
+    lanes: dict[str, Deliverer]
+
+    async def deliver(self, effect: Claimed) -> None:
+        """Perform ``effect`` through its lane's deliverer."""
+        lane = effect.kind.split(".", 1)[0]
+        deliverer = self.lanes.get(lane)
+        if deliverer is None:
+            raise PermanentError(f"{lane} is not configured")
+        await deliverer.deliver(effect)
 
 
 def backoff(
@@ -42,13 +66,16 @@ class OutboxWorker:
     """Runs inside the app's event loop."""
 
     db: Database
-    effects: SlackEffects
+    effects: Deliverer
     clock: Clock
     metrics: Metrics
     batch: int = 20
     lease: timedelta = timedelta(seconds=60)
     max_attempts: int = 12  # about 25 minutes of retries with the 300 s cap
+    retry_base: float = 1.0
+    retry_cap: float = 300.0
     poll_seconds: float = 1.0
+    notify_lanes: frozenset[str] = frozenset()
     _event: asyncio.Event = field(default_factory=asyncio.Event)
     _loop: asyncio.AbstractEventLoop | None = None
 
@@ -85,9 +112,12 @@ class OutboxWorker:
     async def _deliver(self, effect: Claimed) -> None:
         try:
             await self.effects.deliver(effect)
-        except TransientChatError as exc:
+        except asyncio.CancelledError:
+            self._release(effect.id)  # shutting down: another process may take it at once
+            raise
+        except TransientError as exc:
             await self._retry(effect, str(exc), retry_after=exc.retry_after, final=False)
-        except ChatError as exc:
+        except PermanentError as exc:
             await self._retry(effect, str(exc), retry_after=None, final=effect.attempts >= 3)
         except Exception as exc:
             log.exception("outbox effect failed", extra={"effect": effect.kind, "id": effect.id})
@@ -95,6 +125,10 @@ class OutboxWorker:
         else:
             await to_thread.run_sync(self._complete, effect.id)
             self.metrics.outbox_delivered.labels(effect.kind).inc()
+
+    def _release(self, effect_id: int) -> None:
+        with self.db.session() as session:
+            outbox.release(session, effect_id)
 
     def _complete(self, effect_id: int) -> None:
         with self.db.session() as session:
@@ -104,7 +138,9 @@ class OutboxWorker:
         self, effect: Claimed, error: str, *, retry_after: float | None, final: bool
     ) -> None:
         dead = final or effect.attempts >= self.max_attempts
-        delay = backoff(effect.attempts, retry_after=retry_after)
+        delay = backoff(
+            effect.attempts, retry_after=retry_after, base=self.retry_base, cap=self.retry_cap
+        )
         at = self.clock() + timedelta(seconds=delay)
         self.metrics.outbox_failures.labels(effect.kind, str(dead).lower()).inc()
         level = logging.ERROR if dead else logging.WARNING
@@ -123,5 +159,14 @@ class OutboxWorker:
         def write() -> None:
             with self.db.session() as session:
                 outbox.reschedule(session, effect.id, at=at, error=error, dead=dead)
+                if dead and not effect.kind.startswith("slack.") and "slack" in self.notify_lanes:
+                    outbox.enqueue(
+                        session,
+                        kind=DEAD_LETTER,
+                        incident_id=effect.incident_id,
+                        payload={"kind": effect.kind, "error": error, "attempts": effect.attempts},
+                        now=self.clock(),
+                        priority=URGENT,
+                    )
 
         await to_thread.run_sync(write)

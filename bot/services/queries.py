@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from bot.domain.incident import TimelineView
 from storage.db import Database
 from storage.repositories import incidents as incident_repo
+from storage.repositories import outbox as outbox_repo
 
 __all__ = ["get_incident", "list_incidents"]
 
@@ -43,6 +45,22 @@ def timeline_of(*, db: Database, incident_id: int) -> list[TimelineView] | None:
         if incident_repo.get_incident(session, incident_id) is None:
             return None
         return incident_repo.timeline(session, incident_id)
+
+
+def sync_state(*, db: Database, incident_id: int) -> dict[str, Any] | None:
+    """Where the incident's Slack, Jira and Notion effects stand."""
+    with db.session() as session:
+        row = incident_repo.get_incident(session, incident_id)
+        if row is None:
+            return None
+        lanes = outbox_repo.lanes_of(session, incident_id)
+        return {"jira_key": row.jira_key, "notion_url": row.notion_url, "lanes": lanes}
+
+
+def redrive_dead(*, db: Database, now: datetime, ids: list[int] | None = None) -> int:
+    """Put dead effects back in the queue."""
+    with db.session() as session:
+        return outbox_repo.redrive(session, now=now, ids=ids)
 
 
 def get_incident(*, db: Database, incident_id: int) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from bot.policy import Policy
 from bot.services import incident_state, intake, lifecycle, queries, slack_events
 from bot.services.intake import IntakeResult
 from bot.services.lifecycle import Actor, Change
+from bot.services.sync import NO_SYNC, SyncTargets
 from storage.db import Database
 from storage.repositories import outbox as outbox_repo
 
@@ -51,12 +52,19 @@ class IntakeService:
     clock: Clock
     slack: bool
     metrics: Metrics
+    sync: SyncTargets = NO_SYNC
     waker: Callable[[], None] = field(default=lambda: None)
 
     def ingest(self, note: AMNotification, body: str) -> IntakeResult:
         """Apply one notification (blocking: call from a worker thread)."""
         result = intake.ingest_alertmanager(
-            db=self.db, policy=self.policy, note=note, body=body, now=self.clock(), slack=self.slack
+            db=self.db,
+            policy=self.policy,
+            note=note,
+            body=body,
+            now=self.clock(),
+            slack=self.slack,
+            sync=self.sync,
         )
         if result.opened:
             self.metrics.incidents_opened.inc()
@@ -81,6 +89,7 @@ class LifecycleService:
     policy: Policy
     clock: Clock
     slack: bool
+    sync: SyncTargets = NO_SYNC
     waker: Callable[[], None] = field(default=lambda: None)
 
     def declare(
@@ -97,6 +106,7 @@ class LifecycleService:
             actor=actor,
             now=self.clock(),
             slack=self.slack,
+            sync=self.sync,
         )
         self.waker()
         return view
@@ -111,6 +121,7 @@ class LifecycleService:
             actor=actor,
             now=self.clock(),
             slack=self.slack,
+            sync=self.sync,
         )
         self.waker()
         return view
@@ -134,6 +145,10 @@ class LifecycleService:
             now=self.clock(),
         )
         return True
+
+    def sync_state(self, incident_id: int) -> dict[str, Any] | None:
+        """Where the incident's effects stand, by lane."""
+        return queries.sync_state(db=self.db, incident_id=incident_id)
 
     def in_channel(self, channel_id: str) -> int | None:
         """The incident whose channel this is."""
@@ -195,13 +210,21 @@ class Services:
 
 
 def build_services(
-    *, db: Database, policy: Policy, clock: Clock, metrics: Metrics, slack: bool
+    *,
+    db: Database,
+    policy: Policy,
+    clock: Clock,
+    metrics: Metrics,
+    slack: bool,
+    sync: SyncTargets = NO_SYNC,
 ) -> Services:
     """Bind every service to its dependencies."""
     return Services(
         slack_events=SlackEventService(db=db, clock=clock),
-        intake=IntakeService(db=db, policy=policy, clock=clock, slack=slack, metrics=metrics),
+        intake=IntakeService(
+            db=db, policy=policy, clock=clock, slack=slack, metrics=metrics, sync=sync
+        ),
         incidents=IncidentQueries(db=db),
-        lifecycle=LifecycleService(db=db, policy=policy, clock=clock, slack=slack),
+        lifecycle=LifecycleService(db=db, policy=policy, clock=clock, slack=slack, sync=sync),
         metrics=metrics,
     )

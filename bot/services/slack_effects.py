@@ -52,6 +52,7 @@ class SlackEffects:
             fx.STATUS_POST: self._status_post,
             fx.ESCALATION: self._escalation,
             fx.REMINDER: self._reminder,
+            fx.DEAD_LETTER: self._dead_letter,
         }
         handler = handlers.get(effect.kind)
         if handler is None:
@@ -194,6 +195,21 @@ class SlackEffects:
         kind = str(effect.payload.get("timer", "update"))
         await self._post_in_channel(
             effect, lambda v: lifecycle_cards.reminder_message(v, kind=kind), topic=False
+        )
+
+    async def _dead_letter(self, effect: Claimed) -> None:
+        channel = self.policy.slack.incidents_channel
+        if channel is None:
+            return
+        what = str(effect.payload.get("kind", "an effect"))
+        number = f" for incident #{effect.incident_id}" if effect.incident_id else ""
+        text = (
+            f":warning: `{what}`{number} gave up after {effect.payload.get('attempts')} attempts:"
+            f" {cards.escape(str(effect.payload.get('error', '')))[:500]}."
+            " `opsbot outbox retry` sends it again; `/incident sync` shows the state."
+        )
+        await self.chat.post(
+            channel, text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
         )
 
     async def _below_threshold(self, effect: Claimed) -> None:

@@ -151,3 +151,27 @@ def severity_modal(incident_id: int, current: str) -> dict[str, Any]:
         _text_input("reason", "Reason", multiline=False, optional=True),
     ]
     return _modal("incident_sev", f"Severity of #{incident_id}", "Change", blocks, str(incident_id))
+
+
+def sync_text(number: int, state: dict[str, Any]) -> str:
+    """The sync state of an incident, one line per lane."""
+    lines = [f"Sync of #{number}"]
+    if state.get("jira_key"):
+        lines.append(f"Jira issue {state['jira_key']}")
+    if state.get("notion_url"):
+        lines.append(f"Notion page {state['notion_url']}")
+    for lane in state["lanes"]:
+        health = "dead" if lane.dead else ("pending" if lane.pending else "ok")
+        counts = f"{lane.done} delivered, {lane.pending} waiting, {lane.dead} dead"
+        line = f"{lane.lane}: {health} · {counts}"
+        if lane.last_error and health != "ok":
+            line += f" · last error: {_esc(lane.last_error)[:300]}"
+        lines.append(line)
+    if not state["lanes"]:
+        lines.append("nothing to deliver")
+    return "\n".join(lines)
+
+
+def sync_blocks(text: str) -> list[Block]:
+    """The sync state as a section."""
+    return [_section(text)]

@@ -205,6 +205,19 @@ async def _timeline(job: Plan, ctx: _Ctx) -> None:
     await ctx.say(f"Timeline of #{number}", ui.timeline_blocks(number, entries))
 
 
+async def _sync(job: Plan, ctx: _Ctx) -> None:
+    number = await _target(job, ctx)
+    if number is None:
+        return
+    found = number
+    state = await ctx.call(lambda: ctx.lifecycle.sync_state(found))
+    if state is None:
+        await ctx.say(f"There is no incident {found}.")
+        return
+    text = ui.sync_text(found, state)
+    await ctx.say(text, ui.sync_blocks(text))
+
+
 _HANDLERS: dict[str, Callable[[Plan, _Ctx], Awaitable[None]]] = {
     "declare": _declare,
     "ack": _change,
@@ -218,4 +231,5 @@ _HANDLERS: dict[str, Callable[[Plan, _Ctx], Awaitable[None]]] = {
     "status": _status,
     "list": _list,
     "timeline": _timeline,
+    "sync": _sync,
 }

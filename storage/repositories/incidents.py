@@ -157,6 +157,8 @@ def to_view(
         resolved_at=maybe_aware(row.resolved_at),
         closed_at=maybe_aware(row.closed_at),
         slack_channel_id=row.slack_channel_id,
+        jira_key=row.jira_key,
+        notion_url=row.notion_url,
         firing_count=by_status.get("firing", 0),
         resolved_count=by_status.get("resolved", 0),
         truncated_alerts=row.truncated_alerts,

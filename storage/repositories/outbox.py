@@ -14,7 +14,19 @@ from storage.repositories._time import aware
 from storage.repositories._upsert import insert_for
 from storage.tables import OutboxRow
 
-__all__ = ["Claimed", "OutboxStats", "claim_due", "complete", "enqueue", "reschedule", "stats"]
+__all__ = [
+    "Claimed",
+    "LaneState",
+    "OutboxStats",
+    "claim_due",
+    "complete",
+    "enqueue",
+    "lanes_of",
+    "redrive",
+    "release",
+    "reschedule",
+    "stats",
+]
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,7 @@ def enqueue(
         "payload": payload,
         "coalesce_key": coalesce_key,
         "priority": priority,
+        "lane": kind.split(".", 1)[0][:16],
         "status": "pending",
         "attempts": 0,
         "next_attempt_at": now + delay,
@@ -68,11 +81,13 @@ def enqueue(
 
 def claim_due(session: Session, *, now: datetime, lease: timedelta, limit: int) -> list[Claimed]:
     """Lease up to ``limit`` due effects, urgent first, each the oldest pending one of its
-    incident among effects at least as urgent (so an escalation never waits for an edit)."""
+    incident's lane (slack, jira, notion: an outage of one never holds up another) among
+    effects at least as urgent (so an escalation never waits for an edit)."""
     earlier = aliased(OutboxRow)
     blocked = exists().where(
         and_(
             col(earlier.incident_id) == col(OutboxRow.incident_id),
+            col(earlier.lane) == col(OutboxRow.lane),
             col(earlier.status) == "pending",
             col(earlier.id) < col(OutboxRow.id),
             col(earlier.priority) <= col(OutboxRow.priority),
@@ -109,6 +124,16 @@ def complete(session: Session, effect_id: int, *, now: datetime) -> None:
     )
 
 
+def release(session: Session, effect_id: int) -> None:
+    """Give a leased effect back (this process is stopping before it finished)."""
+    session.exec(
+        update(OutboxRow)
+        .where(col(OutboxRow.id) == effect_id)
+        .where(col(OutboxRow.status) == "pending")
+        .values(lease_until=None)
+    )
+
+
 def reschedule(session: Session, effect_id: int, *, at: datetime, error: str, dead: bool) -> None:
     """Try again at ``at``, or give up (``dead``) keeping the last error."""
     session.exec(
@@ -133,3 +158,44 @@ def stats(session: Session, *, now: datetime) -> OutboxStats:
     dead = session.exec(dead_q).one()
     age = (now - aware(oldest)).total_seconds() if oldest else 0.0
     return OutboxStats(pending=int(pending), oldest_age_s=max(age, 0.0), dead=int(dead))
+
+
+@dataclass(frozen=True)
+class LaneState:
+    """One lane of one incident: how many effects wait, failed for good, were delivered."""
+
+    lane: str
+    pending: int
+    dead: int
+    done: int
+    last_error: str | None
+
+
+def lanes_of(session: Session, incident_id: int) -> list[LaneState]:
+    """The incident's effects by lane."""
+    rows = session.exec(select(OutboxRow).where(OutboxRow.incident_id == incident_id)).all()
+    states = []
+    for lane in sorted({row.lane for row in rows}):
+        mine = [row for row in rows if row.lane == lane]
+        errors = [row.last_error for row in sorted(mine, key=lambda r: r.id or 0) if row.last_error]
+        states.append(
+            LaneState(
+                lane=lane,
+                pending=sum(1 for row in mine if row.status == "pending"),
+                dead=sum(1 for row in mine if row.status == "dead"),
+                done=sum(1 for row in mine if row.status == "done"),
+                last_error=errors[-1] if errors else None,
+            )
+        )
+    return states
+
+
+def redrive(session: Session, *, now: datetime, ids: list[int] | None = None) -> int:
+    """Send dead effects (those in ``ids``, or all) again from their first attempt."""
+    stmt = update(OutboxRow).where(col(OutboxRow.status) == "dead")
+    if ids is not None:
+        stmt = stmt.where(col(OutboxRow.id).in_(ids))
+    result = session.exec(
+        stmt.values(status="pending", attempts=0, next_attempt_at=now, lease_until=None)
+    )
+    return int(result.rowcount or 0)

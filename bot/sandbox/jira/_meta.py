@@ -28,7 +28,6 @@ def server_info(ctx: Ctx) -> Reply:
             "serverTime": jira_now(),
             "scmInfo": "opsbot-sandbox",
             "serverTitle": "opsbot sandbox Jira",
-            "defaultLocale": {"locale": "en_US"},
             "serverTimeZone": "Etc/UTC",
         },
     )

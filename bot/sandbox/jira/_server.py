@@ -124,7 +124,8 @@ class _Api:
         try:
             if isinstance(body, _BadJson):
                 raise JiraApiError(400, [f"Unexpected character in the JSON body: {body.reason}"])
-            reply = handler(ctx)
+            with st.lock:  # each request is atomic (the state is shared with test threads)
+                reply = handler(ctx)
         except JiraApiError as exc:
             reply = Reply(exc.status, exc.body())
         response = self.answer(request, reply, body, fault)

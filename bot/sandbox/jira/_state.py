@@ -6,7 +6,6 @@ import base64
 import binascii
 import hmac
 import itertools
-import json
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +22,7 @@ from ._models import (
     Transition,
     path_matches,
 )
+from ._summary import summarize
 
 _UNBOUNDED = (
     "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
@@ -110,7 +110,6 @@ class JiraState(Catalog):
         error: str | None = None,
     ) -> JournalEntry:
         """Append one answered request to the journal."""
-        summary = "" if body is None else json.dumps(body, sort_keys=True, default=str)
         entry = JournalEntry(
             seq=self.next_seq(),
             t=time.monotonic(),
@@ -119,7 +118,7 @@ class JiraState(Catalog):
             status=status,
             query=dict(query or {}),
             body=body,
-            summary=summary if len(summary) <= 200 else summary[:199] + "…",
+            summary=summarize(body),
             fault=fault.kind if fault else None,
             error=error,
         )
