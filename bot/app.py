@@ -172,6 +172,7 @@ def _outbox_worker(
             tickets=tickets,
             documents=documents,
             jira_project=settings.jira_project or "",
+            slack="slack" in lanes,
         )
         if tickets is not None:
             lanes["jira"] = sync_effects

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.domain.incident import DigestEntry, IncidentView
@@ -13,6 +13,7 @@ from bot.policy import Policy
 from storage.db import Database
 from storage.repositories import groups as group_repo
 from storage.repositories import incidents as incident_repo
+from storage.repositories import outbox as outbox_repo
 from storage.repositories import roles as role_repo
 from storage.repositories import timers as timer_repo
 
@@ -66,8 +67,9 @@ def _first_ack_deadline(view: IncidentView, policy: Policy) -> datetime:
     return view.opened_at + policy.severities[view.severity.value].ack_within
 
 
-def save_refs(db: Database, incident_id: int, **refs: Any) -> None:
-    """Record Slack ids (``slack_channel_id=…``, ``slack_card_ts=…``) on the incident."""
+def save_refs(db: Database, incident_id: int, *, refresh: str | None = None, **refs: Any) -> None:
+    """Record outside ids (``slack_channel_id=…``, ``jira_key=…``) on the incident; with
+    ``refresh`` (an effect kind) also queue that effect, e.g. a card edit showing them."""
     with db.session() as session:
         row = incident_repo.get_incident(session, incident_id, lock=True)
         if row is None:
@@ -75,6 +77,16 @@ def save_refs(db: Database, incident_id: int, **refs: Any) -> None:
         for name, value in refs.items():
             setattr(row, name, value)
         session.add(row)
+        if refresh is not None:
+            outbox_repo.enqueue(
+                session,
+                kind=refresh,
+                incident_id=incident_id,
+                payload={},
+                now=datetime.now(UTC),
+                coalesce_key=f"card:{incident_id}",
+                priority=2,
+            )
 
 
 def held_digest(db: Database) -> list[DigestEntry]:

@@ -17,6 +17,7 @@ from bot.domain.ports import DocumentPort, PermanentError, TicketPort
 from bot.policy import Policy
 from bot.services import incident_state as state
 from bot.services import sync
+from bot.services.effect_kinds import INCIDENT_CHANGED
 from storage.db import Database
 from storage.repositories.outbox import Claimed
 
@@ -35,6 +36,7 @@ class SyncEffects:
     tickets: TicketPort | None = None
     documents: DocumentPort | None = None
     jira_project: str = ""
+    slack: bool = False  # refresh the Slack card when an issue or page appears
 
     async def deliver(self, effect: Claimed) -> None:
         """Perform ``effect``; raises ``TransientError``/``PermanentError`` to be retried."""
@@ -59,7 +61,10 @@ class SyncEffects:
         return loaded[0] if loaded else None
 
     async def _save(self, incident_id: int, **refs: str) -> None:
-        await to_thread.run_sync(lambda: state.save_refs(self.db, incident_id, **refs))
+        refresh = INCIDENT_CHANGED if self.slack else None
+        await to_thread.run_sync(
+            lambda: state.save_refs(self.db, incident_id, refresh=refresh, **refs)
+        )
 
     def _jira(self) -> TicketPort:
         if self.tickets is None:

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import secrets
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +17,7 @@ from storage import Database
 from storage.tables import AlertRow, IncidentRow
 from tests.alerts import alert, notification
 from tests.conftest import Opsbot
+from tests.processes import serve_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,65 +56,29 @@ def test_concurrent_groups_each_open_their_own(opsbot: Opsbot) -> None:
     assert _count(opsbot.db, IncidentRow) == 8
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def two_processes(
     pg_db: Database, slack: SandboxSlack, tmp_path: Path
 ) -> Iterator[tuple[list[str], str]]:
     """Two `opsbot serve` processes on one PostgreSQL database, both with the sandbox Slack."""
-    db = pg_db
     token = secrets.token_urlsafe(16)
-    policy = tmp_path / "opsbot.yml"
-    policy.write_text(
+    policy = (
         "slack: {incidents_channel: C0INCIDENTS}\n"
         "alerting: {max_new_incidents_per_minute: 1000}\n"
         "severities:\n"
         "  S3: {ack_within: 2s, update_every: 1h, escalate_every: 1h, escalate_max: 1,"
         " rca_due: 10d}\n"
     )
-    env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}} | {
-        "PYTHONPATH": str(ROOT),
-        "DATABASE_URL": db.url,
+    env = {
+        "DATABASE_URL": pg_db.url,
         "ALERTMANAGER_TOKEN": token,
         "SLACK_BOT_TOKEN": slack.state.bot_token,
         "SLACK_SIGNING_SECRET": secrets.token_hex(16),
         "SLACK_API_URL": slack.api_url,
-        "OPSBOT_CONFIG": str(policy),
         "LOG_LEVEL": "WARNING",
     }
-    procs, urls = [], []
-    try:
-        for i in range(2):
-            port = _free_port()
-            log = (tmp_path / f"serve{i}.log").open("w")
-            cmd = [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)]
-            procs.append((subprocess.Popen(cmd, env=env, stdout=log, stderr=log), log))
-            urls.append(f"http://127.0.0.1:{port}")
-        for url in urls:
-            _wait_ready(url)
+    with serve_processes(2, env=env, policy=policy, tmp_path=tmp_path) as urls:
         yield urls, token
-    finally:
-        for proc, log in procs:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=20)
-            log.close()
-
-
-def _wait_ready(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{url} never became ready")
 
 
 @pytest.mark.postgres

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import secrets
+from pathlib import Path
 from typing import Any
 
+import httpx
+import pytest
 from sqlmodel import select
 
 from bot.policy import Policy
 from bot.sandbox.jira import JiraFault, SandboxJira
 from bot.sandbox.notion import NotionFault, SandboxNotion
+from bot.sandbox.slack import SandboxSlack
+from storage import Database
 from storage.tables import OutboxRow
+from tests.alerts import alert, notification
 from tests.conftest import Opsbot, OpsbotFactory, sync_settings
+from tests.processes import serve_processes
 from tests.waiting import wait_until
 
 FAST_RETRY: dict[str, Any] = {
@@ -70,6 +78,9 @@ def test_an_incidents_life_in_jira_and_notion(
     assert issue.components == ["API"]
     assert issue.summary == f"[S1] #{number} Checkout failing"
     assert issue.status == "Closed"
+    channel = opsbot.api(f"/incidents/{number}")["slack_channel_id"]
+    card = opsbot.slack.state.messages(channel)[0]
+    assert "Jira OPS-1" in str(card.blocks) and "Notion page" in str(card.blocks)
     comments = [c.body for c in jira.state.comments("OPS-1")]
     assert [c.split(" by ")[0] for c in comments] == ["update", "resolve", "close"]
     assert "DB failover started" in comments[0]
@@ -176,3 +187,52 @@ def test_a_refused_effect_is_dead_lettered_told_and_redriven(
     )
     assert "jira" in status and "dead" in status
     assert jira.state.issues() == []
+
+
+@pytest.mark.postgres
+def test_two_processes_drain_one_outbox_without_doubling(
+    pg_db: Database,
+    slack: SandboxSlack,
+    jira: SandboxJira,
+    notion: SandboxNotion,
+    tmp_path: Path,
+) -> None:
+    token = secrets.token_urlsafe(16)
+    env = {
+        "DATABASE_URL": pg_db.url,
+        "ALERTMANAGER_TOKEN": token,
+        "SLACK_BOT_TOKEN": slack.state.bot_token,
+        "SLACK_SIGNING_SECRET": secrets.token_hex(16),
+        "SLACK_API_URL": slack.api_url,
+        "LOG_LEVEL": "WARNING",
+    } | {k.upper(): str(v) for k, v in sync_settings(jira, notion).items()}
+    policy = (
+        "alerting: {max_new_incidents_per_minute: 1000}\n"
+        "outbox: {retry_base: 0.1, retry_cap: 0.5}\n"
+    )
+    jira.state.add_fault(
+        JiraFault(
+            path_prefix="/rest/api/2/issue$", method="POST", kind="error", status=503, every=3
+        )
+    )
+    with serve_processes(2, env=env, policy=policy, tmp_path=tmp_path) as urls:
+        for i in range(12):
+            body = notification(f"P{i}", [alert(f"p{i:03d}", severity="warning")])
+            reply = httpx.post(
+                urls[i % 2] + "/webhooks/alertmanager",
+                json=body,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=30,
+            )
+            assert reply.status_code == 200
+
+        def drained() -> bool:
+            with pg_db.session() as session:
+                rows = session.exec(select(OutboxRow)).all()
+                return bool(rows) and all(row.status == "done" for row in rows)
+
+        wait_until(drained, timeout=40, what="both processes drained the outbox")
+    assert len(jira.state.issues()) == 12
+    assert len({i.summary for i in jira.state.issues()}) == 12
+    assert len(notion.state.pages()) == 12
+    assert len([c for c in slack.state.calls("conversations.create") if c.ok]) == 12

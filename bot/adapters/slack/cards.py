@@ -192,6 +192,11 @@ def incident_card(view: IncidentView, *, now: datetime) -> Rendered:
         {"type": "header", "block_id": "card_header", "text": _plain(header, HEADER_LIMIT)},
         {"type": "section", "block_id": "card_fields", "fields": _card_fields(view, now)},
     ]
+    tracked = [f"Jira {escape(view.jira_key)}"] if view.jira_key else []
+    if notion := _link(view.notion_url, "Notion page"):
+        tracked.append(notion)
+    if tracked:
+        blocks.append({**_context(" · ".join(tracked)), "block_id": "card_tracking"})
     buttons = BUTTONS_BY_STATUS.get(view.status, BUTTONS_BY_STATUS["open"])
     if buttons:
         value = str(view.id)
