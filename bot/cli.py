@@ -130,8 +130,8 @@ def check(ctx: click.Context) -> None:
     """Validate the configuration and reach each configured integration."""
     from bot.services.check import run_checks
 
-    settings, _ = _load(ctx)
-    rows = asyncio.run(run_checks(settings))
+    settings, policy = _load(ctx)
+    rows = asyncio.run(run_checks(settings, policy))
     width = max(len("integration"), *(len(row.name) for row in rows))
     click.echo(f"{'integration'.ljust(width)}  state   detail")
     for row in rows:

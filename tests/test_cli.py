@@ -16,7 +16,10 @@ import httpx
 import pytest
 import yaml
 
+from bot.sandbox.jira import SandboxJira
+from bot.sandbox.notion import SandboxNotion
 from bot.sandbox.slack import SandboxSlack, SlackDriver
+from tests.conftest import sync_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 OPSBOT = [sys.executable, "-m", "bot.cli"]
@@ -185,3 +188,21 @@ def test_serve_answers_signed_slack_requests(
     assert any('"msg": "slack connected"' in line for line in lines)
     assert secret not in log.read_text()
     assert slack.state.bot_token not in log.read_text()
+
+
+def test_check_validates_jira_create_metadata_and_notion(
+    tmp_path: Path, jira: SandboxJira, notion: SandboxNotion
+) -> None:
+    env = clean_env(tmp_path, **{k.upper(): str(v) for k, v in sync_settings(jira, notion).items()})
+    run("db", "upgrade", env=env)
+    ok = run("check", env=env)
+    assert ok.returncode == 0, ok.stdout
+    assert "project OPS (Operations), issue type Incident" in ok.stdout
+    jira.state.require_field("customfield_10050", name="Customer")
+    missing = run("check", env=env)
+    assert missing.returncode == 1
+    assert "requires fields opsbot does not fill: Customer (customfield_10050)" in missing.stdout
+    policy = tmp_path / "opsbot.yml"
+    policy.write_text("jira: {issue_type: Bug}\n")
+    wrong = run("check", env=env | {"OPSBOT_CONFIG": str(policy)})
+    assert "issue type Bug not in project OPS (available: Incident, Task)" in wrong.stdout
