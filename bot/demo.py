@@ -1,4 +1,5 @@
-"""``opsbot demo``: a scripted scenario through opsbot's real HTTP surface against a sandbox Slack.
+"""``opsbot demo``: a scripted scenario through opsbot's real HTTP surface against sandbox
+Slack, Jira and Notion.
 
 Everything runs on loopback in this process (SQLite in a temporary folder) and is stopped
 before the transcript is returned, so nothing is left running.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import secrets
 import tempfile
+import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from pydantic_settings import SettingsConfigDict
@@ -15,6 +18,8 @@ from pydantic_settings import SettingsConfigDict
 from bot.app import create_app
 from bot.demo_scenario import ALERT_TOKEN, DEMO_POLICY, SCENARIO, Step
 from bot.policy import Policy
+from bot.sandbox.jira import SandboxJira
+from bot.sandbox.notion import SandboxNotion
 from bot.sandbox.slack import SandboxSlack, SlackDriver, render_transcript
 from bot.server import ThreadedServer
 from bot.settings import Settings
@@ -33,7 +38,11 @@ def run_demo() -> str:
     """Play the scenario and return the transcript a person would have seen in Slack."""
     signing_secret = secrets.token_hex(16)
     lines: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="opsbot-demo-") as tmp, SandboxSlack() as slack:
+    with ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="opsbot-demo-"))
+        slack = stack.enter_context(SandboxSlack())
+        jira = stack.enter_context(SandboxJira())
+        notion = stack.enter_context(SandboxNotion())
         slack.state.add_usergroup("S0LEADS", "incident-leads", ["U0ALICE", "U0CAROL"])
         settings = DemoSettings(
             database_url=f"sqlite:///{Path(tmp) / 'demo.db'}",
@@ -41,6 +50,13 @@ def run_demo() -> str:
             slack_signing_secret=signing_secret,
             slack_api_url=slack.api_url,
             alertmanager_token=ALERT_TOKEN,
+            jira_url=jira.url,
+            jira_user=jira.state.user,
+            jira_api_token=jira.state.api_token,
+            jira_project="OPS",
+            notion_token=notion.state.token,
+            notion_api_url=notion.url,
+            notion_database_id=notion.state.database_id,
             opsbot_env="development",
         )
         db = Database(settings.database_url)
@@ -51,6 +67,7 @@ def run_demo() -> str:
                 lines += _header(slack, server)
                 for step in SCENARIO:
                     lines += _play(step, driver, slack)
+            lines += _tracking(jira, notion)
             calls = slack.state.count_by_method()
         db.dispose()
     lines.append("")
@@ -77,3 +94,29 @@ def _play(step: Step, driver: SlackDriver, slack: SandboxSlack) -> list[str]:
 
 def _mark(slack: SandboxSlack) -> int:
     return slack.state.last_seq
+
+
+def _tracking(jira: SandboxJira, notion: SandboxNotion, timeout: float = 15.0) -> list[str]:
+    """What the sandbox Jira and Notion hold once opsbot's outbox has delivered."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        issues = jira.state.issues()
+        resolved = any(issue.status == "Resolved" for issue in issues)
+        if len(issues) == 2 and resolved and len(notion.state.pages()) == 2:
+            break
+        time.sleep(0.05)
+    lines = ["> Meanwhile opsbot kept Jira and Notion in step (sandbox copies)"]
+    for issue in jira.state.issues():
+        comments = len(jira.state.comments(issue.key))
+        lines.append(
+            f"  Jira {issue.key} · {issue.status} · {issue.priority} · {issue.summary}"
+            f" · {comments} comment(s)"
+        )
+    for page in notion.state.pages():
+        props = page["properties"]
+        title = "".join(t["plain_text"] for t in props["Title"]["title"])
+        status = (props["Status"].get("select") or {}).get("name")
+        mttr = props["MTTR (min)"].get("number")
+        shown = "—" if mttr is None else f"{mttr} min"
+        lines.append(f"  Notion page “{title}” · status {status} · MTTR {shown}")
+    return [*lines, ""]

@@ -124,6 +124,8 @@ def test_demo_prints_a_transcript(tmp_path: Path) -> None:
     assert "@alice (DM)" in result.stdout
     assert ":speech_balloon: Update by @carol" in result.stdout
     assert ":white_check_mark: Resolved by @carol" in result.stdout
+    assert "Jira OPS-2 · Resolved · Highest · [S1] #2 Payments API timing out" in result.stdout
+    assert "Notion page “Payments API timing out” · status resolved" in result.stdout
     assert "Did you mean `/incident help`?" in result.stdout
     assert "(only visible to @bob)" in result.stdout
     assert list(tmp_path.iterdir()) == []  # left nothing behind
