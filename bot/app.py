@@ -68,6 +68,7 @@ def create_app(
     if worker is not None:
         services.intake.waker = worker.wake
         services.lifecycle.waker = worker.wake
+        services.client_updates.waker = worker.wake
     timers = TimerRunner(
         db=database,
         policy=policy,

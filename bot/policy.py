@@ -5,6 +5,7 @@ Loaded once at start-up by the CLI; a bad file raises ``ConfigError`` naming eac
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -16,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -24,9 +26,11 @@ from bot.errors import ConfigError
 
 __all__ = [
     "AlertingPolicy",
+    "ClientPolicy",
     "JiraPolicy",
     "OutboxPolicy",
     "Policy",
+    "RedactionPolicy",
     "ServicePolicy",
     "SeverityPolicy",
     "SlackPolicy",
@@ -150,6 +154,38 @@ class OutboxPolicy(_Section):
     max_attempts: int = Field(default=12, ge=1)
 
 
+def _s1_only() -> list[SeverityName]:
+    return ["S1"]
+
+
+class ClientPolicy(_Section):
+    """A client: their Slack Connect shared channel, teams, services, notice rules."""
+
+    name: str
+    shared_channel: str
+    team_ids: list[str] = Field(default_factory=list)
+    services: list[str] = Field(default_factory=list)
+    notice_within: dict[SeverityName, Duration] = Field(default_factory=dict)
+    approval_required: list[SeverityName] = Field(default_factory=_s1_only)
+
+
+class RedactionPolicy(_Section):
+    """What else to remove before text leaves for a client."""
+
+    extra_patterns: list[str] = Field(default_factory=list)
+    names: list[str] = Field(default_factory=list)
+
+    @field_validator("extra_patterns")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from exc
+        return patterns
+
+
 class Policy(_Section):
     """The whole policy file. Unknown keys are refused so typos do not pass silently."""
 
@@ -164,6 +200,17 @@ class Policy(_Section):
     roles: list[str] = Field(default_factory=lambda: ["commander", "comms", "scribe"])
     jira: JiraPolicy = Field(default_factory=JiraPolicy)
     outbox: OutboxPolicy = Field(default_factory=OutboxPolicy)
+    clients: dict[str, ClientPolicy] = Field(default_factory=dict)
+    redaction: RedactionPolicy = Field(default_factory=RedactionPolicy)
+
+    def client_of(self, service: str, declared: str | None = None) -> str | None:
+        """The client key of an incident: declared, else the service's, else by service list."""
+        if declared:
+            return declared
+        routed = self.service(service).client
+        if routed:
+            return routed
+        return next((key for key, c in self.clients.items() if service in c.services), None)
 
     @model_validator(mode="after")
     def _complete(self) -> Policy:

@@ -13,6 +13,7 @@ from storage.types import UTCDateTime
 __all__ = [
     "AlertGroupRow",
     "AlertRow",
+    "ClientUpdateRow",
     "IncidentRoleRow",
     "IncidentRow",
     "OutboxRow",
@@ -104,6 +105,31 @@ class TimerRow(SQLModel, table=True):
     status: str = Field(default="armed", max_length=16)  # armed | fired | cancelled
     fired_at: datetime | None = _ts()
     armed_at: datetime = _ts(nullable=False)
+
+
+class ClientUpdateRow(SQLModel, table=True):
+    """A client update: drafted, redacted, maybe approved, posted (or refused)."""
+
+    __tablename__ = "client_updates"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("incidents.id"), nullable=False, index=True)
+    )
+    client: str = Field(max_length=100)
+    text: str = Field(sa_column=Column(Text, nullable=False))  # already redacted
+    redactions: int = Field(default=0)
+    status: str = Field(max_length=24)  # pending_approval | approved | posted | refused | discarded
+    needs_approval: bool = Field(default=False)
+    drafted_by: str = Field(max_length=32)
+    approved_by: str | None = Field(default=None, max_length=32)
+    drafted_at: datetime = _ts(nullable=False)
+    approved_at: datetime | None = _ts()
+    posted_at: datetime | None = _ts()
+    slack_channel: str | None = Field(default=None, max_length=32)
+    slack_ts: str | None = Field(default=None, max_length=32)
+    preview_ts: str | None = Field(default=None, max_length=32)
+    reason: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class AlertGroupRow(SQLModel, table=True):

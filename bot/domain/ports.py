@@ -59,6 +59,10 @@ class ChatPort(Protocol):
         """Create a public channel; return its id. Raises ``ChannelNameTaken``."""
         ...
 
+    async def is_ext_shared(self, channel: str) -> bool:
+        """Whether the channel is a Slack Connect channel shared with another organisation."""
+        ...
+
     async def find_channel(self, name: str) -> str | None:
         """The id of the channel called ``name``, if one exists."""
         ...

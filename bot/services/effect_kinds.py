@@ -6,6 +6,8 @@ __all__ = [
     "ALERTS_CHANGED",
     "ALL_CLEARED",
     "BELOW_THRESHOLD",
+    "CLIENT_POST",
+    "CLIENT_PREVIEW",
     "COSMETIC",
     "DEAD_LETTER",
     "ESCALATION",
@@ -32,5 +34,7 @@ STATUS_POST = "slack.status_post"  # a lifecycle event told in the incident chan
 ESCALATION = "slack.escalation"  # urgent: missed ack deadline
 REMINDER = "slack.reminder"  # urgent: update due, stale incident, RCA due
 DEAD_LETTER = "slack.dead_letter"  # tell the incidents channel a sync effect gave up
+CLIENT_PREVIEW = "slack.client_preview"  # show a redacted client update draft, with buttons
+CLIENT_POST = "slack.client_post"  # post an approved update to the client's shared channel
 
 URGENT, NORMAL, COSMETIC = 0, 1, 2

@@ -185,7 +185,7 @@ def _open(
     worst = most_severe(a.severity for a in eligible) or Severity.S3
     first = next(a for a in eligible if a.severity is worst)
     title = first.annotations.get("summary") or first.name
-    client = ctx.policy.service(service).client
+    client = ctx.policy.client_of(service)
     row = incident_repo.create_incident(
         ctx.session, title=title, severity=worst, service=service, client=client, now=ctx.now
     )

@@ -94,7 +94,7 @@ def declare(
             title=title,
             severity=severity,
             service=service,
-            client=client if client is not None else policy.service(service).client,
+            client=policy.client_of(service, client),
             now=now,
         )
         assert row.id is not None

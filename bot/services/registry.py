@@ -12,7 +12,8 @@ from bot.domain.incident import IncidentView, TimelineView
 from bot.domain.severity import Severity
 from bot.metrics import Metrics
 from bot.policy import Policy
-from bot.services import incident_state, intake, lifecycle, queries, slack_events
+from bot.services import client_updates, incident_state, intake, lifecycle, queries, slack_events
+from bot.services.client_updates import ClientUpdateView
 from bot.services.intake import IntakeResult
 from bot.services.lifecycle import Actor, Change
 from bot.services.sync import NO_SYNC, SyncTargets
@@ -159,6 +160,47 @@ class LifecycleService:
         return queries.timeline_of(db=self.db, incident_id=incident_id)
 
 
+@dataclass
+class ClientUpdateService:
+    """Client updates from Slack (blocking: call from a worker thread)."""
+
+    db: Database
+    policy: Policy
+    clock: Clock
+    waker: Callable[[], None] = field(default=lambda: None)
+
+    def draft(self, incident_id: int, text: str, drafter: str) -> ClientUpdateView:
+        """Redact and store a draft; its preview goes to the incident channel."""
+        view = client_updates.draft(
+            db=self.db,
+            policy=self.policy,
+            incident_id=incident_id,
+            text=text,
+            drafter=drafter,
+            now=self.clock(),
+        )
+        self.waker()
+        return view
+
+    def approve(self, update_id: int, approver: str) -> ClientUpdateView:
+        """Approve and queue the post (``Refused`` when the drafter approves their own S1)."""
+        view = client_updates.approve(
+            db=self.db,
+            policy=self.policy,
+            update_id=update_id,
+            approver=approver,
+            now=self.clock(),
+        )
+        self.waker()
+        return view
+
+    def discard(self, update_id: int, actor: str) -> ClientUpdateView:
+        """Drop a pending draft."""
+        return client_updates.discard(
+            db=self.db, policy=self.policy, update_id=update_id, actor=actor, now=self.clock()
+        )
+
+
 @dataclass(frozen=True)
 class IncidentQueries:
     """Reads for the REST API."""
@@ -197,6 +239,7 @@ class Services:
     intake: IntakeService
     incidents: IncidentQueries
     lifecycle: LifecycleService
+    client_updates: ClientUpdateService
     metrics: Metrics
 
     def as_context(self) -> dict[str, Any]:
@@ -205,6 +248,7 @@ class Services:
             "slack_events": self.slack_events,
             "incidents": self.incidents,
             "lifecycle": self.lifecycle,
+            "client_updates": self.client_updates,
             "metrics": self.metrics,
         }
 
@@ -226,5 +270,6 @@ def build_services(
         ),
         incidents=IncidentQueries(db=db),
         lifecycle=LifecycleService(db=db, policy=policy, clock=clock, slack=slack, sync=sync),
+        client_updates=ClientUpdateService(db=db, policy=policy, clock=clock),
         metrics=metrics,
     )

@@ -19,6 +19,7 @@ from bot.domain.severity import Severity
 from bot.policy import Policy
 from bot.services import effect_kinds as fx
 from bot.services import incident_state as state
+from bot.services.client_effects import ClientEffects
 from bot.services.incident_state import SlackRefs
 from storage.db import Database
 from storage.repositories.outbox import Claimed
@@ -53,11 +54,16 @@ class SlackEffects:
             fx.ESCALATION: self._escalation,
             fx.REMINDER: self._reminder,
             fx.DEAD_LETTER: self._dead_letter,
+            fx.CLIENT_PREVIEW: self._clients().preview,
+            fx.CLIENT_POST: self._clients().post,
         }
         handler = handlers.get(effect.kind)
         if handler is None:
             raise ChatError("unknown_effect", effect.kind)
         await handler(effect)
+
+    def _clients(self) -> ClientEffects:
+        return ClientEffects(db=self.db, chat=self.chat, policy=self.policy, clock=self.clock)
 
     async def _load(self, incident_id: int | None) -> tuple[IncidentView, SlackRefs] | None:
         if incident_id is None:

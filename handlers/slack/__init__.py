@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.services.registry import Services
-from handlers.slack import commands, events, incident_actions, middleware
+from handlers.slack import client_actions, commands, events, incident_actions, middleware
 
 __all__ = ["SLASH_COMMANDS", "register"]
 
@@ -17,4 +17,5 @@ def register(bolt: AsyncApp, services: Services, *, timeline_emoji: str) -> None
     middleware.register(bolt, services)
     commands.register(bolt)
     incident_actions.register(bolt)
+    client_actions.register(bolt)
     events.register(bolt, timeline_emoji=timeline_emoji)

@@ -198,6 +198,8 @@ def incident_card(view: IncidentView, *, now: datetime) -> Rendered:
     if tracked:
         blocks.append({**_context(" · ".join(tracked)), "block_id": "card_tracking"})
     buttons = BUTTONS_BY_STATUS.get(view.status, BUTTONS_BY_STATUS["open"])
+    if view.client and view.status in ("open", "acknowledged", "resolved"):
+        buttons = (*buttons, ("Draft client update", "incident_client_update", None))
     if buttons:
         value = str(view.id)
         elements = [_button(label, action, value, style) for label, action, style in buttons]

@@ -56,6 +56,11 @@ class SlackChat:
         reply = await _call("conversations.create", self._client.conversations_create(name=name))
         return str(reply["channel"]["id"])
 
+    async def is_ext_shared(self, channel: str) -> bool:
+        """Whether Slack reports ``channel`` as shared with another organisation."""
+        reply = await _call("conversations.info", self._client.conversations_info(channel=channel))
+        return bool((reply.get("channel") or {}).get("is_ext_shared"))
+
     async def find_channel(self, name: str) -> str | None:
         """The id of the unarchived public channel called ``name`` (``#`` optional)."""
         wanted = name.removeprefix("#")

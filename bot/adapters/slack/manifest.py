@@ -42,6 +42,7 @@ WEB_API_METHODS: tuple[str, ...] = (
     "chat.postEphemeral",
     "chat.update",
     "conversations.create",
+    "conversations.info",
     "conversations.list",
     "conversations.setTopic",
     "conversations.setPurpose",
