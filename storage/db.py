@@ -28,20 +28,30 @@ class Database:
         # SQLite has one writer. Queue this process's transactions on a lock instead of letting
         # them poll SQLite's busy handler (whose back-off sleeps make a long latency tail).
         self._sqlite_turn = threading.RLock() if self.is_sqlite else None
+        # Sessions in use; ``dispose`` waits for them so no connection outlives its pool.
+        self._in_use = 0
+        self._idle = threading.Condition()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session whose transaction commits when the block ends without an error."""
-        with (
-            self._sqlite_turn or contextlib.nullcontext(),
-            Session(self.engine, expire_on_commit=False) as session,
-        ):
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        with self._idle:
+            self._in_use += 1
+        try:
+            with (
+                self._sqlite_turn or contextlib.nullcontext(),
+                Session(self.engine, expire_on_commit=False) as session,
+            ):
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        finally:
+            with self._idle:
+                self._in_use -= 1
+                self._idle.notify_all()
 
     def ping(self) -> None:
         """Run ``SELECT 1``; raise ``StorageError`` with the reason when the database is gone."""
@@ -51,8 +61,10 @@ class Database:
         except SQLAlchemyError as exc:
             raise StorageError(f"database unreachable: {_short(exc)}") from exc
 
-    def dispose(self) -> None:
-        """Close every pooled connection."""
+    def dispose(self, wait: float = 10.0) -> None:
+        """Close every pooled connection, after the sessions in use (up to ``wait`` s) end."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._in_use == 0, timeout=wait)
         self.engine.dispose()
 
 

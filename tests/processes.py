@@ -26,7 +26,7 @@ def _free_port() -> int:
 
 
 def _wait_ready(url: str) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # generous: a loaded CI machine starts Python slowly
     while time.monotonic() < deadline:
         try:
             if httpx.get(url + "/readyz", timeout=1).status_code == 200:
