@@ -25,6 +25,14 @@ DEMO_POLICY: dict[str, Any] = {
         "checkout-api": {"oncall": ["U0BOB"], "client": "acme", "playbook": "playbooks/api.md"},
         "payments": {"escalation_target": ["S0LEADS"]},
     },
+    "clients": {
+        "acme": {
+            "name": "ACME Corp",
+            "shared_channel": "C0ACMESHARED",
+            "team_ids": ["T0ACME"],
+            "services": ["checkout-api"],
+        }
+    },
     # Seconds instead of minutes, so the demo shows a missed deadline in real time.
     "severities": {
         "S1": {
@@ -147,9 +155,51 @@ def _in_channel(text: str, user: str, expect: str) -> Callable[[SlackDriver], ob
     return act
 
 
+CLIENT_TEXT = (
+    "Status: investigating\nImpact: some checkouts fail (reported by jane.doe@acme.com, "
+    "order card 4111 1111 1111 1111)\nWhat we are doing: rolling back the last deploy\n"
+    "Next update: within the hour"
+)
+
+
+def _carol_drafts_client_update(driver: SlackDriver) -> object:
+    channel = _incident_channel(driver, 1)
+    card = driver.sandbox.state.messages(channel.id)[0]
+    driver.block_action(
+        "incident_client_update",
+        value="1",
+        user_id="U0CAROL",
+        channel_id=channel.id,
+        message_ts=card.ts,
+    )
+    state = driver.sandbox.state
+    modal = _wait(lambda: [v for v in state.open_views("U0CAROL") if v.callback_id])[-1]
+    values = {"text": {"text": {"type": "plain_text_input", "value": CLIENT_TEXT}}}
+    driver.view_submission(modal.id, values, user_id="U0CAROL")
+    return _said(driver, channel.id, "Client update #1")
+
+
+def _bob_posts_it(driver: SlackDriver) -> object:
+    channel = _incident_channel(driver, 1)
+    preview = _said(driver, channel.id, "Client update #1")
+    driver.block_action(
+        "client_update_post",
+        value="1",
+        user_id="U0BOB",
+        channel_id=channel.id,
+        message_ts=preview.ts,
+    )
+    return _said(driver, "C0ACMESHARED", "Service update")
+
+
 SCENARIO: tuple[Step, ...] = (
     Step("Prometheus fires CheckoutErrorRate; Alertmanager posts it to opsbot", _alert_fires),
     Step("@bob clicks Acknowledge on the incident card", _bob_acks_from_the_card),
+    Step(
+        "@carol clicks Draft client update on #1's card and writes to ACME",
+        _carol_drafts_client_update,
+    ),
+    Step("@bob checks the redacted preview and clicks Post to ACME Corp", _bob_posts_it),
     Step(
         '@alice types `/incident declare "Payments API timing out" --sev S1 --service payments`',
         _alice_declares,

@@ -124,6 +124,11 @@ def test_demo_prints_a_transcript(tmp_path: Path) -> None:
     assert "@alice (DM)" in result.stdout
     assert ":speech_balloon: Update by @carol" in result.stdout
     assert ":white_check_mark: Resolved by @carol" in result.stdout
+    assert (
+        "#acme-shared  opsbot: :information_source: *Service update for ACME Corp" in result.stdout
+    )
+    assert "reported by [email], order card [card]" in result.stdout
+    assert "jane.doe@acme.com" not in result.stdout.split("Client update #1")[1]
     assert "Jira OPS-2 · Resolved · Highest · [S1] #2 Payments API timing out" in result.stdout
     assert "Notion page “Payments API timing out” · status resolved" in result.stdout
     assert "Did you mean `/incident help`?" in result.stdout
