@@ -131,9 +131,10 @@ def test_incident_card_open() -> None:
         "incident_escalate",
         "incident_sev",
         "incident_resolve",
+        "incident_client_update",
     ]
     assert {b["value"] for b in buttons} == {"7"}
-    assert buttons[-1]["style"] == "danger"
+    assert buttons[-2]["style"] == "danger"  # Resolve; the client update button comes last
     assert text.startswith("S1 · #42 DB down")
 
 
@@ -159,8 +160,11 @@ def test_incident_card_open() -> None:
     ],
 )
 def test_incident_card_buttons_follow_status(status: str, expected: list[str]) -> None:
-    blocks = assert_valid(cards.incident_card(incident(status=status), now=NOW))
+    blocks = assert_valid(cards.incident_card(incident(status=status, client=None), now=NOW))
     assert action_ids(blocks) == expected
+    with_client = assert_valid(cards.incident_card(incident(status=status), now=NOW))
+    extra = ["incident_client_update"] if status != "closed" else []
+    assert action_ids(with_client) == expected + extra
     assert ("card_actions" in [b.get("block_id") for b in blocks]) == bool(expected)
 
 
