@@ -2,15 +2,19 @@
 
 For each backend (SQLite file, fresh PostgreSQL database) one opsbot process is started; then
 every case (group size x new/repeat x concurrency) sends webhook bodies in Alertmanager's v4
-shape and measures requests/s, alerts/s, p50/p99 latency and errors. ``--quick`` and
-``--smoke`` shrink the load. Prints a table, then one ``BENCH_JSON`` line. Exit status 1 when a
-request failed, 2 when the benchmark itself could not run.
+shape and measures requests/s, alerts/s, p50/p99 latency and errors. With ``--peers`` (the
+default, except with ``--smoke``) the same cases, bodies and load generator then run against
+alerta-server's ``POST /webhooks/prometheus`` (``bench/peers/alerta.py``, installed on demand in
+its own venv) and a bare FastAPI floor (``bench/peers/floor.py``), each on a fresh database of
+the same PostgreSQL, and the ratios opsbot/alerta and opsbot/floor are printed with the
+issue's targets. ``--quick`` and ``--smoke`` shrink the load. Prints tables, then one
+``BENCH_JSON`` line. Exit status 1 when a request failed, 2 when the benchmark itself could not
+run; a missed target is printed, not an error.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
 import itertools
 import json
@@ -22,24 +26,23 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
+from bench._compare import compare, print_comparison
 from bench._harness import (
     DEFAULT_PG_ADMIN_URL,
     PostgresUnavailable,
     Sample,
-    Server,
     emit_json,
     interrupt_on_signals,
-    opsbot_server,
     percentile,
     post_load,
-    postgres_database,
     print_table,
     run_async,
-    tail,
 )
+from bench._targets import Target, machine, planned
 
 __all__ = ["main"]
 
@@ -83,6 +86,7 @@ MODES = ("new", "repeat")
 class Result:
     """One case's figures; the rates count successful requests only."""
 
+    system: str  # opsbot, alerta or floor
     backend: str
     group_size: int
     mode: str
@@ -98,12 +102,12 @@ class Result:
     first_error: str | None
 
     @classmethod
-    def of(cls, backend: str, size: int, mode: str, concurrency: int, sample: Sample) -> Result:
+    def of(cls, target: Target, size: int, mode: str, concurrency: int, sample: Sample) -> Result:
         """Summarise one measured load run."""
         ok = len(sample.latencies) - len(sample.errors)
         ms = sorted(x * 1000 for x in sample.latencies)
         return cls(
-            backend, size, mode, concurrency, len(ms), len(sample.errors),
+            target.system, target.backend, size, mode, concurrency, len(ms), len(sample.errors),
             round(sample.seconds, 3), round(ok / sample.seconds, 2),
             round(ok * size / sample.seconds, 1), round(percentile(ms, 50), 2),
             round(percentile(ms, 99), 2), round(ms[-1] if ms else float("nan"), 2),
@@ -113,13 +117,13 @@ class Result:
     def row(self) -> list[object]:
         """The table row."""
         return [
-            self.backend, self.group_size, self.mode, self.concurrency, self.requests,
+            self.system, self.backend, self.group_size, self.mode, self.concurrency, self.requests,
             self.errors, self.requests_per_s, self.alerts_per_s, self.p50_ms, self.p99_ms,
         ]  # fmt: skip
 
 
-HEADERS = ["backend", "alerts/req", "mode", "conc", "requests", "errors", "req/s", "alerts/s",
-           "p50 ms", "p99 ms"]  # fmt: skip
+HEADERS = ["system", "backend", "alerts/req", "mode", "conc", "requests", "errors", "req/s",
+           "alerts/s", "p50 ms", "p99 ms"]  # fmt: skip
 
 
 def body_template(group_size: int) -> bytes:
@@ -178,23 +182,13 @@ def _bodies(template: bytes, mode: str, tokens: Iterator[int]) -> Callable[[], b
     return lambda: make(next(tokens))
 
 
-def _problem(response: httpx.Response) -> str | None:
-    if response.status_code != 200:
-        return f"HTTP {response.status_code}: {response.text[:200]}"
-    if b'"stored":"failed"' in response.content:  # answered 200, but the intake raised
-        return f"stored as failed: {response.text[:200]}"
-    return None
-
-
-async def _bench_backend(server: Server, backend: str, profile: Profile) -> list[Result]:
+async def _bench_target(target: Target, profile: Profile) -> list[Result]:
     tokens = itertools.count(1)
     results = []
-    url = f"{server.url}/webhooks/alertmanager"
-    headers = {"authorization": f"Bearer {server.alertmanager_token}"}
-    headers["content-type"] = "application/json"
     limits = httpx.Limits(max_connections=max(profile.concurrencies), keepalive_expiry=60)
-    async with httpx.AsyncClient(limits=limits, timeout=120) as client:
-        load = functools.partial(post_load, client, url, headers, problem=_problem)
+    async with httpx.AsyncClient(limits=limits, timeout=900) as client:  # alerta: 1,000 x 8
+        load = functools.partial(post_load, client, target.url, target.headers,
+                                 problem=target.problem)  # fmt: skip
         small = body_template(1)
         for size in profile.group_sizes:
             template = body_template(size)
@@ -215,80 +209,105 @@ async def _bench_backend(server: Server, backend: str, profile: Profile) -> list
                         max_requests=profile.max_requests[size],
                         max_seconds=profile.max_seconds,
                     )
-                    if server.process.poll() is not None:
-                        raise RuntimeError(f"opsbot exited with {server.process.returncode}:\n"
-                                           + tail(server.log_path))  # fmt: skip
-                    result = Result.of(backend, size, mode, concurrency, sample)
+                    target.check_alive()
+                    result = Result.of(target, size, mode, concurrency, sample)
                     results.append(result)
-                    print(f"  {backend} {size} {mode} c={concurrency}: {result.requests} requests,"
-                          f" {result.requests_per_s:.1f}/s, p99 {result.p99_ms:.1f} ms",
+                    print(f"  {target.system}/{target.backend} {size} {mode} c={concurrency}: "
+                          f"{result.requests} requests, {result.requests_per_s:.1f}/s, "
+                          f"{result.alerts_per_s:,.0f} alerts/s, p99 {result.p99_ms:.1f} ms",
                           file=sys.stderr, flush=True)  # fmt: skip
     return results
 
 
-def run(profile_name: str, backends: tuple[str, ...] | None = None) -> int:
-    """Run the benchmark, print the table and the JSON line; the process exit status."""
+def run(profile_name: str, backends: tuple[str, ...] | None = None, peers: bool = False) -> int:
+    """Run the benchmark, print the tables and the JSON line; the process exit status."""
     profile = PROFILES[profile_name]
     admin_url = os.environ.get("OPSBOT_BENCH_POSTGRES_URL", DEFAULT_PG_ADMIN_URL)
     results: list[Result] = []
     skipped: dict[str, str] = {}
+    servers: dict[str, Any] = {}
+    box = machine(admin_url)
     load = os.getloadavg()  # the machine may be busy with other work: say so in the JSON
-    print(f"opsbot ingest benchmark ({profile_name}): {os.cpu_count()} CPUs, Python "
-          f"{platform.python_version()}", file=sys.stderr, flush=True)  # fmt: skip
+    print(f"opsbot ingest benchmark ({profile_name}): {box['cpus']} CPUs ({box['cpu_model']}), "
+          f"{box['memory']}, Python {box['python']}, PostgreSQL {box['postgresql']}, load "
+          f"{load[0]:.2f}", file=sys.stderr, flush=True)  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="opsbot-bench-") as tmp:
-        for backend in backends or profile.backends:
-            workdir = Path(tmp) / backend
-            workdir.mkdir()
+        plan = planned(backends or profile.backends, peers, Path(tmp), admin_url, POLICY_YAML)
+        for label, start in plan:
+            if isinstance(start, str):
+                skipped[label] = start
+                print(f"skipping {label}: {start}", flush=True)
+                continue
             try:
-                with contextlib.ExitStack() as stack:
-                    if backend == "sqlite":
-                        url = f"sqlite:///{workdir / 'opsbot.db'}"
-                    else:
-                        url = stack.enter_context(postgres_database(admin_url))
-                    server = stack.enter_context(
-                        opsbot_server(url, workdir=workdir, policy_yaml=POLICY_YAML)
-                    )
-                    results += run_async(_bench_backend(server, backend, profile))
+                with start() as target:
+                    servers[label] = target.info
+                    results += run_async(_bench_target(target, profile))
             except PostgresUnavailable as exc:
-                skipped[backend] = str(exc)
-                print(f"skipping {backend}: {exc}", flush=True)
-    _report(profile_name, results, skipped, [round(x, 2) for x in load + os.getloadavg()])
+                skipped[label] = str(exc)
+                print(f"skipping {label}: {exc}", flush=True)
+            except RuntimeError as exc:  # a peer that would not start or died: say so, go on
+                if label.startswith("opsbot/"):
+                    raise
+                skipped[label] = f"{exc}".splitlines()[0]
+                print(f"skipping {label}: {exc}", flush=True)
+    after = os.getloadavg()
+    _report(profile_name, results, skipped, [round(x, 2) for x in load + after],
+            box=box, servers=servers)  # fmt: skip
     return 1 if any(r.errors for r in results) else 0
 
 
 def _report(
-    profile_name: str, results: list[Result], skipped: dict[str, str], load: list[float]
+    profile_name: str,
+    results: list[Result],
+    skipped: dict[str, str],
+    load: list[float],
+    *,
+    box: dict[str, Any],
+    servers: dict[str, Any],
 ) -> None:
     print_table(HEADERS, [r.row() for r in results])
     for r in results:
         if r.first_error:
-            print(f"first error, {r.backend} {r.group_size} {r.mode} c={r.concurrency}: "
-                  f"{r.first_error}")  # fmt: skip
+            print(f"first error, {r.system}/{r.backend} {r.group_size} {r.mode} "
+                  f"c={r.concurrency}: {r.first_error}")  # fmt: skip
+    for label, reason in skipped.items():
+        print(f"skipped {label}: {reason}")
+    comparison = compare(results)
+    print_comparison(comparison)
     emit_json(
         "ingest",
         [asdict(r) for r in results],
         profile=profile_name,
         cpus=os.cpu_count(),
         python=platform.python_version(),
+        machine=box,
         load_average_before_after=load,  # 1, 5 and 15 minutes before, then after
+        servers=servers,
         skipped=skipped,
+        comparison=comparison,
     )
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m bench.ingest [--quick | --smoke] [--backend sqlite|postgresql]``."""
+    """``python -m bench.ingest [--quick | --smoke] [--backend sqlite|postgresql] [--no-peers]``."""
     parser = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__)
     size = parser.add_mutually_exclusive_group()
-    size.add_argument("--quick", action="store_true", help="about 40 s instead of about 3 min")
+    size.add_argument("--quick", action="store_true", help="a short run (a few minutes with peers)")
     size.add_argument("--smoke", action="store_true", help="tiny run: SQLite, 5 requests a case")
     parser.add_argument(
-        "--backend", action="append", choices=["sqlite", "postgresql"], help="repeatable"
-    )
+        "--backend", action="append", choices=["sqlite", "postgresql"],
+        help="opsbot's backend, repeatable (alerta and the floor always use PostgreSQL)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--peers", action=argparse.BooleanOptionalAction, default=None,
+        help="also run alerta and the floor and print the ratios (default: on, off with --smoke)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     interrupt_on_signals()
     profile = "smoke" if args.smoke else "quick" if args.quick else "full"
+    peers = (profile != "smoke") if args.peers is None else args.peers
     try:
-        return run(profile, tuple(args.backend) if args.backend else None)
+        return run(profile, tuple(args.backend) if args.backend else None, peers)
     except KeyboardInterrupt:
         print("interrupted; everything started was stopped", file=sys.stderr)
         return 130

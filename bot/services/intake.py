@@ -269,7 +269,14 @@ def _add_alerts(
         incident.truncated_alerts = truncated
     _maybe_raise(ctx, incident, changes.new)
     if changes.any and not opened:
-        _effect(ctx, fx.ALERTS_CHANGED, incident.id, coalesce=f"alerts:{incident.id}")
+        # A short wait lets a storm of deliveries share one edit of the card and the list.
+        _effect(
+            ctx,
+            fx.ALERTS_CHANGED,
+            incident.id,
+            coalesce=f"alerts:{incident.id}",
+            delay=timedelta(seconds=2),
+        )
     if changes.newly_resolved and incident.status in incident_repo.ACTIVE:
         _maybe_cleared(ctx, incident)
     ctx.session.add(incident)

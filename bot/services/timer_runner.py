@@ -6,6 +6,7 @@ processes share the work and each timer fires once), and wakes the outbox worker
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ class TimerRunner:
     on_fired: Callable[[], None] = field(default=lambda: None)
     interval_seconds: float = 1.0
     _scheduler: AsyncIOScheduler | None = None
-    _busy: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _inflight: asyncio.Future[list[Fired]] | None = None
     _stopped: bool = False
 
     def start(self) -> None:
@@ -60,23 +61,25 @@ class TimerRunner:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
-        async with self._busy:
-            pass
+        if self._inflight is not None:
+            with contextlib.suppress(Exception):
+                await self._inflight
 
     async def tick(self) -> list[Fired]:
         """Fire everything due now; never raises (a failed tick is retried next second)."""
-        async with self._busy:
-            if self._stopped:
-                return []
-            try:
-                fired = await to_thread.run_sync(
-                    lambda: fire_due(
-                        db=self.db, policy=self.policy, now=self.clock(), slack=self.slack
-                    )
-                )
-            except Exception:
-                log.exception("timer tick failed")
-                return []
+        if self._stopped or (self._inflight is not None and not self._inflight.done()):
+            return []
+        # The thread's transaction finishes even if this tick is cancelled (stop waits for it).
+        self._inflight = asyncio.ensure_future(
+            to_thread.run_sync(
+                lambda: fire_due(db=self.db, policy=self.policy, now=self.clock(), slack=self.slack)
+            )
+        )
+        try:
+            fired = await asyncio.shield(self._inflight)
+        except Exception:
+            log.exception("timer tick failed")
+            return []
         for item in fired:
             self.metrics.timer_lag.labels(item.kind.value).observe(item.lag.total_seconds())
         if any(item.acted for item in fired):
