@@ -200,7 +200,7 @@ def test_incident_card_escapes_and_cuts() -> None:
 
 
 def test_button_text_is_cut() -> None:
-    button = cards._button("y" * 100, "a", "1")
+    button = cards.button("y" * 100, "a", "1")
     assert len(button["text"]["text"]) == 75 and button["text"]["text"].endswith("…")
 
 

@@ -22,10 +22,13 @@ __all__ = [
     "all_cleared_message",
     "announcement",
     "below_threshold_notice",
+    "button",
     "channel_topic",
     "escape",
     "incident_card",
+    "mention",
     "reopened_message",
+    "section",
     "severity_raised_message",
     "storm_digest",
 ]
@@ -101,7 +104,8 @@ def _when(value: datetime) -> str:
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
-def _mention(ident: str) -> str:
+def mention(ident: str) -> str:
+    """A live mention of a user (``U…``/``W…``) or user group (``S…``); anything else escaped."""
     if ident.startswith("S"):
         return f"<!subteam^{ident}>"
     if ident.startswith(("U", "W")):
@@ -138,7 +142,8 @@ def _md(text: str, limit: int = SECTION_LIMIT) -> Block:
     return {"type": "mrkdwn", "text": _fit(text, limit)}
 
 
-def _section(text: str, block_id: str | None = None) -> Block:
+def section(text: str, block_id: str | None = None) -> Block:
+    """A mrkdwn section, cut to Slack's limit without breaking an entity or link."""
     block: Block = {"type": "section", "text": _md(text)}
     if block_id:
         block["block_id"] = block_id
@@ -149,16 +154,17 @@ def _context(*texts: str) -> Block:
     return {"type": "context", "elements": [_md(text) for text in texts[:10]]}
 
 
-def _button(label: str, action_id: str, value: str, style: str | None = None) -> Block:
-    button: Block = {
+def button(label: str, action_id: str, value: str, style: str | None = None) -> Block:
+    """A button with an inert, length-limited label."""
+    element: Block = {
         "type": "button",
         "text": _plain(label, BUTTON_LIMIT),
         "action_id": action_id,
         "value": value,
     }
     if style:
-        button["style"] = style
-    return button
+        element["style"] = style
+    return element
 
 
 def _packed(lines: Iterable[str]) -> list[Block]:
@@ -167,11 +173,11 @@ def _packed(lines: Iterable[str]) -> list[Block]:
     chunk: list[str] = []
     for line in lines:
         if chunk and len("\n".join([*chunk, line])) > SECTION_LIMIT:
-            blocks.append(_section("\n".join(chunk)))
+            blocks.append(section("\n".join(chunk)))
             chunk = []
         chunk.append(_fit(line, SECTION_LIMIT))
     if chunk:
-        blocks.append(_section("\n".join(chunk)))
+        blocks.append(section("\n".join(chunk)))
     return blocks
 
 
@@ -202,7 +208,7 @@ def incident_card(view: IncidentView, *, now: datetime) -> Rendered:
         buttons = (*buttons, ("Draft client update", "incident_client_update", None))
     if buttons:
         value = str(view.id)
-        elements = [_button(label, action, value, style) for label, action, style in buttons]
+        elements = [button(label, action, value, style) for label, action, style in buttons]
         blocks.append({"type": "actions", "block_id": "card_actions", "elements": elements})
     text = f"{_name(view)} ({view.status}) · {_safe(view.service, 200)}"
     return _fallback(text), blocks
@@ -226,7 +232,7 @@ def _card_fields(view: IncidentView, now: datetime) -> list[Block]:
     elif view.update_due_at is not None:
         pairs.append(("Next update by", _when(view.update_due_at)))
     if view.roles:
-        held = [f"{escape(role)} {_mention(user)}" for role, user in sorted(view.roles.items())]
+        held = [f"{escape(role)} {mention(user)}" for role, user in sorted(view.roles.items())]
         pairs.append(("Roles", _fit(" · ".join(held), FIELD_LIMIT - 20)))
     if view.oncall:
         pairs.append(("On-call", _mentions(view.oncall, FIELD_LIMIT - 20)))
@@ -247,10 +253,10 @@ def _mentions(ids: Sequence[str], limit: int) -> str:
     """Mentions that fit in ``limit``, then ``+N more``; never a cut mention."""
     shown: list[str] = []
     for index, ident in enumerate(ids):
-        candidate = " ".join([*shown, _mention(ident)])
+        candidate = " ".join([*shown, mention(ident)])
         if len(candidate) > limit - 12:
             return " ".join(shown) + f" +{len(ids) - index} more"
-        shown.append(_mention(ident))
+        shown.append(mention(ident))
     return " ".join(shown)
 
 
@@ -262,7 +268,7 @@ def alerts_message(view: IncidentView, *, newest: int = 5) -> Rendered:
     if view.truncated_alerts:
         counts += f" · +{view.truncated_alerts} truncated by Alertmanager"
     shown = view.alerts[: max(0, min(newest, MAX_ALERTS_SHOWN))]
-    blocks: list[Block] = [_section(f"*{counts}*", "alerts_counts")]
+    blocks: list[Block] = [section(f"*{counts}*", "alerts_counts")]
     for alert in shown:
         blocks.extend(_alert_blocks(alert))
     total = max(view.alert_count, len(view.alerts))
@@ -284,7 +290,7 @@ def _alert_blocks(alert: AlertView) -> list[Block]:
         for link in (_link(alert.runbook_url, "Runbook"), _link(alert.generator_url, "Source"))
         if link
     ]
-    return [_section(head), _context(*facts)]
+    return [section(head), _context(*facts)]
 
 
 def _alert_line(alert: AlertView) -> str:
@@ -306,7 +312,7 @@ def announcement(view: IncidentView) -> Rendered:
     if view.client:
         facts += f" · Client: {_safe(view.client, 200)}"
     text = f"{emoji} *{_name(view)}*\n{facts} · {where}"
-    return _fallback(f"{_name(view)} · {where}"), [_section(text, "announcement")]
+    return _fallback(f"{_name(view)} · {where}"), [section(text, "announcement")]
 
 
 def channel_topic(view: IncidentView) -> str:
@@ -320,18 +326,18 @@ def all_cleared_message(view: IncidentView, *, auto_resolved: bool) -> Rendered:
     if auto_resolved:
         text = f":white_check_mark: *All alerts cleared* for #{view.number}: "
         text += "the incident was resolved automatically."
-        return _fallback(text), [_section(text, "cleared")]
+        return _fallback(text), [section(text, "cleared")]
     text = f":white_check_mark: *All alerts cleared* for #{view.number}. "
     text += "Resolve the incident once you are sure it is over."
-    button = _button("Resolve", "incident_resolve", str(view.id), "danger")
-    actions = {"type": "actions", "block_id": "cleared_actions", "elements": [button]}
-    return _fallback(text), [_section(text, "cleared"), actions]
+    resolve = button("Resolve", "incident_resolve", str(view.id), "danger")
+    actions = {"type": "actions", "block_id": "cleared_actions", "elements": [resolve]}
+    return _fallback(text), [section(text, "cleared"), actions]
 
 
 def reopened_message(view: IncidentView, reason: str) -> Rendered:
     """The incident came back: say why."""
     text = f":repeat: *Reopened {_name(view)}*\n{_safe(reason, 2000)}"
-    return _fallback(text), [_section(text, "reopened")]
+    return _fallback(text), [section(text, "reopened")]
 
 
 def severity_raised_message(view: IncidentView, old: Severity, reason: str) -> Rendered:
@@ -339,7 +345,7 @@ def severity_raised_message(view: IncidentView, old: Severity, reason: str) -> R
     emoji = SEVERITY_EMOJI[view.severity]
     change = f"{old.value} → {view.severity.value}"
     text = f"{emoji} *Severity raised {change}* for #{view.number}\n{_safe(reason, 2000)}"
-    return _fallback(text), [_section(text, "severity_raised")]
+    return _fallback(text), [section(text, "severity_raised")]
 
 
 def storm_digest(
@@ -350,7 +356,7 @@ def storm_digest(
     intro += f"at most {opened_limit} new incidents a minute"
     lines = [_digest_line(entry) for entry in entries[:MAX_LINES_SHOWN]]
     blocks = [
-        _section(f":cyclone: *{intro}*", "storm_intro"),
+        section(f":cyclone: *{intro}*", "storm_intro"),
         _context(f"Since {_when(window_start)}"),
         *_packed(lines),
         *_more(len(entries) - len(lines)),
@@ -373,7 +379,7 @@ def below_threshold_notice(
     intro += "no incident opened"
     lines = [_alert_line(alert) for alert in alerts[:MAX_LINES_SHOWN]]
     blocks = [
-        _section(f":information_source: *{intro}*", "below_threshold"),
+        section(f":information_source: *{intro}*", "below_threshold"),
         *_packed(lines),
         *_more(len(alerts) - len(lines)),
     ]

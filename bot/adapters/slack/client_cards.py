@@ -4,28 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.adapters.slack.cards import Rendered, escape
+from bot.adapters.slack.cards import Rendered, button, escape, section
 
 __all__ = ["client_post", "client_preview", "client_update_modal"]
-
-
-def _section(text: str, block_id: str | None = None) -> dict[str, Any]:
-    block: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
-    if block_id:
-        block["block_id"] = block_id
-    return block
-
-
-def _button(label: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": label},
-        "action_id": action_id,
-        "value": value,
-    }
-    if style:
-        button["style"] = style
-    return button
 
 
 def client_preview(
@@ -45,7 +26,7 @@ def client_preview(
     who = f"drafted by <@{drafted_by}>{removed}"
     head = f"*Client update #{update_id} for {escape(client_name)}* ({who})"
     quoted = "\n".join(f"> {line}" for line in escape(text).splitlines() or [""])
-    blocks = [_section(head, "client_head"), _section(quoted, "client_text")]
+    blocks = [section(head, "client_head"), section(quoted, "client_text")]
     if status == "pending_approval":
         label = "Approve and post" if needs_approval else f"Post to {client_name}"
         note = (
@@ -57,8 +38,8 @@ def client_preview(
                 "type": "actions",
                 "block_id": "client_actions",
                 "elements": [
-                    _button(label[:75], "client_update_post", str(update_id), "primary"),
-                    _button("Discard", "client_update_discard", str(update_id)),
+                    button(label[:75], "client_update_post", str(update_id), "primary"),
+                    button("Discard", "client_update_discard", str(update_id)),
                 ],
             }
         )
@@ -78,7 +59,7 @@ def client_post(*, client_name: str, service: str, severity: str, text: str) -> 
     """What the client sees: a header, the approved (redacted) text; nothing internal."""
     subject = f"Service update for {escape(client_name)}: {escape(service)}"
     head = f":information_source: *{subject}* ({severity})"
-    return f"Service update: {service}", [_section(head), _section(escape(text))]
+    return f"Service update: {service}", [section(head), section(escape(text))]
 
 
 def client_update_modal(incident_id: int, *, status: str, next_update: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.adapters.slack.cards import Rendered, escape
+from bot.adapters.slack.cards import Rendered, escape, mention, section
 from bot.domain.incident import IncidentView
 
 __all__ = ["escalation_message", "reminder_message", "status_post"]
@@ -23,29 +23,21 @@ _EVENTS = {
 }
 
 
-def _mention(ident: str) -> str:
-    return f"<!subteam^{ident}>" if ident.startswith("S") else f"<@{ident}>"
-
-
 def _title(view: IncidentView) -> str:
     return f"*{view.severity.value} · #{view.number} {escape(view.title)}*"
-
-
-def _section(text: str) -> dict[str, object]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
 
 
 def escalation_message(
     view: IncidentView, *, attempt: int, limit: int, targets: Sequence[str], by: str | None
 ) -> Rendered:
     """An escalation: who is called, why, which one of how many."""
-    who = " ".join(_mention(t) for t in targets) or "(no escalation target configured)"
+    who = " ".join(mention(t) for t in targets) or "(no escalation target configured)"
     why = (
         f"escalated by <@{by}>" if by else f"not acknowledged in time, escalation {attempt}/{limit}"
     )
     text = f":rotating_light: {who} {_title(view)} needs you: {why}."
     where = f" in <#{view.slack_channel_id}>" if view.slack_channel_id else ""
-    return text, [_section(text + where)]
+    return text, [section(text + where)]
 
 
 def reminder_message(view: IncidentView, *, kind: str) -> Rendered:
@@ -53,11 +45,11 @@ def reminder_message(view: IncidentView, *, kind: str) -> Rendered:
     people = [view.roles[r] for r in ("commander", "comms") if r in view.roles]
     who = " ".join(f"<@{u}>" for u in people)
     text = f"{_REMINDERS.get(kind, kind)} {who}".strip()
-    return text, [_section(f"{text}\n{_title(view)}")]
+    return text, [section(f"{text}\n{_title(view)}")]
 
 
 def status_post(view: IncidentView, *, event: str, actor: str, text: str) -> Rendered:
     """A lifecycle event told in the incident channel."""
     head = _EVENTS.get(event, event)
     body = f"{head} by <@{actor}>\n{escape(text)}" if text else f"{head} by <@{actor}>"
-    return f"{head}: {text}"[:3000], [_section(body)]
+    return f"{head}: {text}"[:3000], [section(body)]
