@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-__all__ = ["GroupAction", "IncidentState", "decide"]
+from bot.domain.lifecycle import LIVE
 
-ACTIVE = frozenset({"open", "acknowledged"})
+__all__ = ["GroupAction", "IncidentState", "decide"]
 
 
 class GroupAction(StrEnum):
@@ -31,7 +31,7 @@ def decide(
     current: IncidentState | None, *, any_firing: bool, now: datetime, reopen_window: timedelta
 ) -> GroupAction | None:
     """The action, or None when nothing is to be done (only resolved alerts, no live incident)."""
-    if current is not None and current.status in ACTIVE:
+    if current is not None and current.status in LIVE:
         return GroupAction.ADD
     if not any_firing:
         return GroupAction.ADD if current is not None and current.status == "resolved" else None

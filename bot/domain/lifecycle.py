@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from bot.errors import DomainError
 
-__all__ = ["Action", "Refused", "Status", "transition"]
+__all__ = ["LIVE", "Action", "Refused", "Status", "transition"]
 
 
 class Status(StrEnum):
@@ -21,6 +21,10 @@ class Status(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
     CLOSED = "closed"
+
+
+LIVE: frozenset[str] = frozenset({Status.OPEN.value, Status.ACKNOWLEDGED.value})
+"""Statuses in which an incident is being worked on (timers run, alerts join it)."""
 
 
 class Action(StrEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from bot.domain.incident import DigestEntry, IncidentView
@@ -67,7 +67,9 @@ def _first_ack_deadline(view: IncidentView, policy: Policy) -> datetime:
     return view.opened_at + policy.severities[view.severity.value].ack_within
 
 
-def save_refs(db: Database, incident_id: int, *, refresh: str | None = None, **refs: Any) -> None:
+def save_refs(
+    db: Database, incident_id: int, *, now: datetime, refresh: str | None = None, **refs: Any
+) -> None:
     """Record outside ids (``slack_channel_id=…``, ``jira_key=…``) on the incident; with
     ``refresh`` (an effect kind) also queue that effect, e.g. a card edit showing them."""
     with db.session() as session:
@@ -83,7 +85,7 @@ def save_refs(db: Database, incident_id: int, *, refresh: str | None = None, **r
                 kind=refresh,
                 incident_id=incident_id,
                 payload={},
-                now=datetime.now(UTC),
+                now=now,
                 coalesce_key=f"card:{incident_id}",
                 priority=2,
             )

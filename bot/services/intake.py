@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from bot.domain.alertmanager import AMAlert, AMNotification, group_hash
 from bot.domain.grouping import GroupAction, IncidentState, decide
+from bot.domain.lifecycle import LIVE
 from bot.domain.severity import Severity, classify, most_severe
 from bot.policy import Policy
 from bot.services import effect_kinds as fx
@@ -277,7 +278,7 @@ def _add_alerts(
             coalesce=f"alerts:{incident.id}",
             delay=timedelta(seconds=2),
         )
-    if changes.newly_resolved and incident.status in incident_repo.ACTIVE:
+    if changes.newly_resolved and incident.status in LIVE:
         _maybe_cleared(ctx, incident)
     ctx.session.add(incident)
 

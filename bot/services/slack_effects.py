@@ -73,7 +73,9 @@ class SlackEffects:
         )
 
     async def _save(self, incident_id: int, **refs: str) -> None:
-        await to_thread.run_sync(lambda: state.save_refs(self.db, incident_id, **refs))
+        await to_thread.run_sync(
+            lambda: state.save_refs(self.db, incident_id, now=self.clock(), **refs)
+        )
 
     async def _opened(self, effect: Claimed) -> None:
         loaded = await self._load(effect.incident_id)

@@ -63,7 +63,7 @@ class SyncEffects:
     async def _save(self, incident_id: int, **refs: str) -> None:
         refresh = INCIDENT_CHANGED if self.slack else None
         await to_thread.run_sync(
-            lambda: state.save_refs(self.db, incident_id, refresh=refresh, **refs)
+            lambda: state.save_refs(self.db, incident_id, now=self.clock(), refresh=refresh, **refs)
         )
 
     def _jira(self) -> TicketPort:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.domain.lifecycle import Status
+from bot.domain.lifecycle import LIVE, Status
 from bot.domain.severity import Severity
 from bot.domain.timers import TimerKind, next_after_fire
 from bot.policy import Policy
@@ -24,7 +24,6 @@ from storage.tables import IncidentRow
 
 __all__ = ["Fired", "fire_due"]
 
-_LIVE = {Status.OPEN, Status.ACKNOWLEDGED}
 _TEXT = {
     TimerKind.ACK: "Escalated: not acknowledged in time (escalation {attempt})",
     TimerKind.UPDATE: "Reminder: an update is due",
@@ -84,7 +83,7 @@ def _still_matters(timer: DueTimer, row: IncidentRow) -> bool:
         return status is Status.OPEN
     if kind is TimerKind.RCA:
         return status is Status.RESOLVED
-    return status in _LIVE
+    return status in LIVE
 
 
 def _queue(

@@ -8,6 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.domain.incident import IncidentView, TimelineView
+from bot.domain.lifecycle import LIVE
 from bot.domain.severity import Severity
 from storage.repositories import alerts as alert_repo
 from storage.repositories._time import aware, maybe_aware
@@ -22,8 +23,6 @@ __all__ = [
     "open_for_service",
     "to_view",
 ]
-
-ACTIVE = ("open", "acknowledged")
 
 
 def create_incident(
@@ -75,7 +74,7 @@ def open_for_service(session: Session, service: str, since: datetime) -> Inciden
     query = (
         select(IncidentRow)
         .where(IncidentRow.service == service)
-        .where(col(IncidentRow.status).in_(ACTIVE))
+        .where(col(IncidentRow.status).in_(sorted(LIVE)))
         .where(col(IncidentRow.opened_at) >= since)
         .order_by(col(IncidentRow.opened_at).desc())
         .with_for_update()
