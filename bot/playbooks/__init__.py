@@ -1,0 +1,1 @@
+"""The builtin incident playbooks (Markdown), loaded by ``bot.playbook_files``."""
