@@ -69,6 +69,7 @@ def create_app(
         services.intake.waker = worker.wake
         services.lifecycle.waker = worker.wake
         services.client_updates.waker = worker.wake
+        services.checklists.waker = worker.wake
     timers = TimerRunner(
         db=database,
         policy=policy,
@@ -150,7 +151,10 @@ def _slack_app(settings: Settings, services: Services, identity: BotIdentity) ->
         logger=logging.getLogger("opsbot.bolt"),
     )
     slack_handlers.register(
-        bolt, services, timeline_emoji=services.lifecycle.policy.slack.timeline_emoji
+        bolt,
+        services,
+        timeline_emoji=services.lifecycle.policy.slack.timeline_emoji,
+        home_team=lambda: identity.team_id,
     )
     return bolt
 

@@ -16,15 +16,19 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
 )
 
 from bot.domain.durations import parse_duration
+from bot.domain.playbooks import PlaybookError
 from bot.errors import ConfigError
+from bot.playbook_files import load_playbook
 
 __all__ = [
+    "AccessRoles",
     "AlertingPolicy",
     "ClientPolicy",
     "JiraPolicy",
@@ -167,6 +171,16 @@ class ClientPolicy(_Section):
     services: list[str] = Field(default_factory=list)
     notice_within: dict[SeverityName, Duration] = Field(default_factory=dict)
     approval_required: list[SeverityName] = Field(default_factory=_s1_only)
+    template: str | None = None  # the client update form's starting text ({status}, {next_update})
+
+
+class AccessRoles(_Section):
+    """Who holds opsbot-wide roles (Slack user ids U…/W… and user group ids S…). Everyone else
+    in the home team is a responder; users of other teams are clients."""
+
+    admin: list[str] = Field(default_factory=list)
+    commander: list[str] = Field(default_factory=list)
+    viewer: list[str] = Field(default_factory=list)
 
 
 class RedactionPolicy(_Section):
@@ -197,11 +211,18 @@ class Policy(_Section):
     severities: dict[SeverityName, SeverityPolicy] = Field(default_factory=_default_severities)
     escalation_target: list[str] = Field(default_factory=list)
     stale_after: Duration = timedelta(hours=8)
-    roles: list[str] = Field(default_factory=lambda: ["commander", "comms", "scribe"])
+    incident_roles: list[str] = Field(default_factory=lambda: ["commander", "comms", "scribe"])
+    roles: AccessRoles = Field(default_factory=AccessRoles)
     jira: JiraPolicy = Field(default_factory=JiraPolicy)
     outbox: OutboxPolicy = Field(default_factory=OutboxPolicy)
     clients: dict[str, ClientPolicy] = Field(default_factory=dict)
     redaction: RedactionPolicy = Field(default_factory=RedactionPolicy)
+    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+
+    @property
+    def base_dir(self) -> Path:
+        """Where relative paths in the file (playbooks) start: the file's folder."""
+        return self._base_dir
 
     def client_of(self, service: str, declared: str | None = None) -> str | None:
         """The client key of an incident: declared, else the service's, else by service list."""
@@ -222,6 +243,14 @@ class Policy(_Section):
             services = {"default": ServicePolicy(default_severity="S3"), **self.services}
             object.__setattr__(self, "services", services)
         return self
+
+    def is_admin(self, user_id: str) -> bool:
+        """Whether ``user_id`` is listed as an admin (user group ids need Slack to expand)."""
+        return user_id in self.roles.admin
+
+    def playbook_ref(self, service: str) -> str | None:
+        """The playbook reference of ``service``: its own, else the default route's."""
+        return self.service(service).playbook or self.services["default"].playbook
 
     def escalation_targets(self, service: str) -> list[str]:
         """Who an escalation mentions: the service's target, else the global one."""
@@ -247,9 +276,24 @@ def load_policy(path: Path | None) -> Policy:
     if not isinstance(raw, dict):
         raise ConfigError([f"{path}: the top level must be a mapping of sections"])
     try:
-        return Policy.model_validate(raw)
+        policy = Policy.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError([f"{path}: {problem}" for problem in describe(exc)]) from exc
+    policy._base_dir = path.parent
+    problems = _playbook_problems(policy)
+    if problems:
+        raise ConfigError([f"{path}: {problem}" for problem in problems])
+    return policy
+
+
+def _playbook_problems(policy: Policy) -> list[str]:
+    problems = []
+    for name, route in policy.services.items():
+        try:
+            load_playbook(route.playbook, base_dir=policy.base_dir)
+        except PlaybookError as exc:
+            problems.append(f"services.{name}.playbook: {exc}")
+    return problems
 
 
 def describe(exc: ValidationError) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
@@ -13,10 +13,12 @@ from storage.types import UTCDateTime
 __all__ = [
     "AlertGroupRow",
     "AlertRow",
+    "ChecklistItemRow",
     "ClientUpdateRow",
     "IncidentRoleRow",
     "IncidentRow",
     "OutboxRow",
+    "RcaActionItemRow",
     "SlackEventReceipt",
     "TimelineRow",
     "TimerRow",
@@ -74,6 +76,11 @@ class IncidentRow(SQLModel, table=True):
     jira_key: str | None = Field(default=None, max_length=32)
     notion_page_id: str | None = Field(default=None, max_length=64)
     notion_url: str | None = Field(default=None, max_length=512)
+    slack_comms_ts: str | None = Field(default=None, max_length=32)  # the comms checklist
+    slack_rca_ts: str | None = Field(default=None, max_length=32)  # the posted RCA document
+    rca_completed_at: datetime | None = _ts()
+    rca_waived_by: str | None = Field(default=None, max_length=32)
+    rca_waiver_reason: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class IncidentRoleRow(SQLModel, table=True):
@@ -105,6 +112,46 @@ class TimerRow(SQLModel, table=True):
     status: str = Field(default="armed", max_length=16)  # armed | fired | cancelled
     fired_at: datetime | None = _ts()
     armed_at: datetime = _ts(nullable=False)
+
+
+class ChecklistItemRow(SQLModel, table=True):
+    """One item of an incident's comms checklist, RCA or playbook: done or not, by whom."""
+
+    __tablename__ = "checklist_items"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "checklist", "key", name="uq_checklist_item"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("incidents.id"), nullable=False, index=True)
+    )
+    checklist: str = Field(max_length=16)  # comms | rca | playbook
+    key: str = Field(max_length=32)
+    label: str = Field(sa_column=Column(Text, nullable=False))
+    position: int = Field(default=0)
+    section: str | None = Field(default=None, max_length=100)
+    due_at: datetime | None = _ts()
+    done_at: datetime | None = _ts()
+    done_by: str | None = Field(default=None, max_length=32)
+    content: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class RcaActionItemRow(SQLModel, table=True):
+    """A follow-up from an RCA: what, owner, due date, and its Jira issue once created."""
+
+    __tablename__ = "rca_action_items"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("incidents.id"), nullable=False, index=True)
+    )
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    owner: str = Field(max_length=32)
+    due: date
+    created_by: str = Field(max_length=32)
+    created_at: datetime = _ts(nullable=False)
+    jira_key: str | None = Field(default=None, max_length=32)
 
 
 class ClientUpdateRow(SQLModel, table=True):

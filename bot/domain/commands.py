@@ -102,11 +102,17 @@ INCIDENT = CommandSet(
         SubCommand("note", "[number] <text>", "add a note to the timeline"),
         SubCommand("resolve", "[number] [summary]", "resolve (no summary: a form)"),
         SubCommand("reopen", "[number]", "reopen a resolved incident"),
-        SubCommand("close", "[number]", "close a resolved incident"),
+        SubCommand(
+            "close",
+            "[number] [--waive <reason>]",
+            "close a resolved incident (its RCA complete, or waived by an admin)",
+        ),
         SubCommand("status", "[number]", "the incident's status (elsewhere: open incidents)"),
         SubCommand("list", "[open|all]", "list incidents"),
         SubCommand("timeline", "[number]", "who did what, when"),
         SubCommand("sync", "[number]", "where Slack, Jira and Notion delivery stands"),
+        SubCommand("checklist", "[number]", "the comms checklist and the playbook"),
+        SubCommand("rca", "[number] [section]", "the RCA: progress, or write one section"),
         SubCommand("help", "", "show this help"),
     ),
 )

@@ -92,6 +92,10 @@ class IncidentView:
     summary: str | None = None
     jira_key: str | None = None
     notion_url: str | None = None
+    comms_progress: tuple[int, int] | None = None  # (done, total) of the comms checklist
+    rca_progress: tuple[int, int] | None = None  # (sections done, sections) once resolved
+    rca_due_at: datetime | None = None
+    rca_complete: bool = False
 
     def minutes_to(self, moment: datetime | None) -> float | None:
         """Minutes from opening to ``moment`` (MTTA, MTTR), rounded to a tenth."""

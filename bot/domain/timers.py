@@ -5,7 +5,11 @@ Timer kinds:
   every ``escalate_every`` up to ``escalate_max`` times (``attempt`` counts them).
 - ``update``: an update is due every ``update_every`` while the incident is live.
 - ``stale``: no update for ``stale_after`` while the incident is live.
-- ``rca``: the RCA is due ``rca_due`` after resolution.
+- ``rca_soon``: a reminder a while before the RCA is due (a quarter of ``rca_due``, at most
+  a day); ``rca``: the RCA is due ``rca_due`` after resolution, then daily while overdue.
+  Neither is armed once the RCA is complete.
+- ``notice``: the client has not been notified by the severity's client-notice time; then
+  again every ``escalate_every`` up to ``escalate_max`` times.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ class TimerKind(StrEnum):
     UPDATE = "update"
     STALE = "stale"
     RCA = "rca"
+    RCA_SOON = "rca_soon"
+    NOTICE = "notice"
 
 
 @dataclass(frozen=True)
@@ -56,15 +62,26 @@ def plan_timers(
     last_update_at: datetime | None,
     resolved_at: datetime | None,
     clockwork: Clockwork,
+    notice_due_at: datetime | None = None,
+    rca_complete: bool = False,
 ) -> list[TimerPlan]:
-    """The timers the incident should have now (the caller replaces the armed set with these)."""
+    """The timers the incident should have now (the caller replaces the armed set with these).
+
+    ``notice_due_at`` is the client-notice deadline while the client has not been told (None
+    when done or not needed); ``rca_complete`` stops the RCA reminders."""
     if status is Status.CLOSED:
         return []
+    notice = [TimerPlan(TimerKind.NOTICE, notice_due_at)] if notice_due_at else []
     if status is Status.RESOLVED:
         assert resolved_at is not None
-        return [TimerPlan(TimerKind.RCA, resolved_at + clockwork.rca_due)]
+        if rca_complete:
+            return notice
+        due = resolved_at + clockwork.rca_due
+        lead = min(clockwork.rca_due / 4, timedelta(days=1))
+        return [*notice, TimerPlan(TimerKind.RCA_SOON, due - lead), TimerPlan(TimerKind.RCA, due)]
     since_update = last_update_at or opened_at
     plans = [
+        *notice,
         TimerPlan(TimerKind.UPDATE, since_update + clockwork.update_every),
         TimerPlan(TimerKind.STALE, since_update + clockwork.stale_after),
     ]
@@ -75,7 +92,8 @@ def plan_timers(
 
 def next_after_fire(plan: TimerPlan, clockwork: Clockwork, *, now: datetime) -> TimerPlan | None:
     """The timer that follows a fired one: the next escalation (up to ``escalate_max``), the
-    next update reminder, the next stale reminder; None after the RCA reminder.
+    next update reminder, the next stale reminder, the next overdue-RCA or overdue-notice
+    reminder; None after the reminder before the RCA is due.
 
     It counts from the later of the due time and ``now``, so a timer that fires late (after a
     restart) is followed one interval later, not by a burst of catch-up repeats."""
@@ -88,4 +106,9 @@ def next_after_fire(plan: TimerPlan, clockwork: Clockwork, *, now: datetime) -> 
         return TimerPlan(TimerKind.UPDATE, base + clockwork.update_every, plan.attempt + 1)
     if plan.kind is TimerKind.STALE:
         return TimerPlan(TimerKind.STALE, base + clockwork.stale_after, plan.attempt + 1)
+    if plan.kind is TimerKind.RCA:
+        every = min(clockwork.rca_due, timedelta(days=1))
+        return TimerPlan(TimerKind.RCA, base + every, plan.attempt + 1)
+    if plan.kind is TimerKind.NOTICE and plan.attempt < max(clockwork.escalate_max, 1):
+        return TimerPlan(TimerKind.NOTICE, base + clockwork.escalate_every, plan.attempt + 1)
     return None

@@ -85,6 +85,7 @@ class ClientEffects:
                 service=service,
                 severity=severity,
                 text=update.text,
+                incident_id=update.incident_id,
             )
             ts = await self.chat.post(update.shared_channel, text, blocks)
             await self._record(update.id, posted_ts=ts, channel=update.shared_channel)

@@ -9,9 +9,11 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.domain.checklists import CommsEvent
 from bot.domain.lifecycle import Refused
 from bot.domain.redaction import Redactor
 from bot.policy import Policy
+from bot.services import checklists
 from bot.services import effect_kinds as fx
 from storage.db import Database
 from storage.repositories import incidents as incident_repo
@@ -171,6 +173,9 @@ def record_result(
                 now,
             )
             _timeline(session, row.incident_id, f"Client update #{update_id} posted", "opsbot", now)
+            incident = incident_repo.get_incident(session, row.incident_id, lock=True)
+            if incident is not None:
+                checklists.record(session, incident, CommsEvent.CLIENT_POSTED, by="opsbot", now=now)
         if refused is not None:
             row.status, row.reason = "refused", refused
             _timeline(

@@ -6,6 +6,7 @@ __all__ = [
     "ALERTS_CHANGED",
     "ALL_CLEARED",
     "BELOW_THRESHOLD",
+    "CHECKLIST_CHANGED",
     "CLIENT_POST",
     "CLIENT_PREVIEW",
     "COSMETIC",
@@ -14,6 +15,7 @@ __all__ = [
     "INCIDENT_CHANGED",
     "INCIDENT_OPENED",
     "NORMAL",
+    "RCA_DOC",
     "REMINDER",
     "REOPENED",
     "SEVERITY_RAISED",
@@ -36,5 +38,7 @@ REMINDER = "slack.reminder"  # urgent: update due, stale incident, RCA due
 DEAD_LETTER = "slack.dead_letter"  # tell the incidents channel a sync effect gave up
 CLIENT_PREVIEW = "slack.client_preview"  # show a redacted client update draft, with buttons
 CLIENT_POST = "slack.client_post"  # post an approved update to the client's shared channel
+CHECKLIST_CHANGED = "slack.checklist"  # edit the comms checklist or playbook message (coalesced)
+RCA_DOC = "slack.rca_doc"  # post (or edit) the finished RCA document in the incident channel
 
 URGENT, NORMAL, COSMETIC = 0, 1, 2

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.domain.checklists import COMMS, RCA, progress
 from bot.domain.incident import DigestEntry, IncidentView
 from bot.domain.severity import Severity
 from bot.policy import Policy
 from storage.db import Database
+from storage.repositories import checklists as checklist_repo
 from storage.repositories import groups as group_repo
 from storage.repositories import incidents as incident_repo
 from storage.repositories import outbox as outbox_repo
@@ -29,6 +31,8 @@ class SlackRefs:
     card_ts: str | None
     alerts_ts: str | None
     announce_ts: str | None
+    comms_ts: str | None = None
+    rca_ts: str | None = None
 
 
 def load_incident(
@@ -42,6 +46,8 @@ def load_incident(
         view = incident_repo.to_view(session, row, alert_limit=newest)
         roles = role_repo.roles_of(session, incident_id)
         timers = {plan.kind.value: plan.due_at for plan in timer_repo.armed(session, incident_id)}
+        lists = checklist_repo.items_by_checklist(session, incident_id)
+        rca_complete = row.rca_completed_at is not None
         summary = row.summary
         refs = SlackRefs(
             row.slack_channel_id,
@@ -49,6 +55,8 @@ def load_incident(
             row.slack_card_ts,
             row.slack_alerts_ts,
             row.slack_announce_ts,
+            row.slack_comms_ts,
+            row.slack_rca_ts,
         )
     route = policy.service(view.service)
     view = dataclasses.replace(
@@ -59,6 +67,10 @@ def load_incident(
         update_due_at=timers.get("update"),
         roles=roles,
         summary=summary,
+        comms_progress=progress(lists[COMMS]) if COMMS in lists else None,
+        rca_progress=progress(lists[RCA]) if RCA in lists else None,
+        rca_due_at=lists[RCA][0].due_at if RCA in lists else None,
+        rca_complete=rca_complete,
     )
     return view, refs
 

@@ -9,11 +9,13 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.domain.checklists import CommsEvent
 from bot.domain.incident import IncidentView
 from bot.domain.lifecycle import Action, Refused, Status, transition
 from bot.domain.severity import Severity
 from bot.domain.timers import Clockwork, plan_timers
 from bot.policy import Policy
+from bot.services import checklists
 from bot.services import effect_kinds as fx
 from bot.services import incident_state as state
 from bot.services.sync import NO_SYNC, SyncTargets
@@ -46,6 +48,7 @@ class Change:
     role: str | None = None
     user_id: str | None = None
     impact: str | None = None
+    waive: bool = False  # close without a complete RCA (admins only; ``text`` is the reason)
 
 
 def clockwork(policy: Policy, severity: Severity) -> Clockwork:
@@ -62,14 +65,18 @@ def clockwork(policy: Policy, severity: Severity) -> Clockwork:
 
 
 def rearm(session: Session, policy: Policy, row: IncidentRow, now: datetime) -> None:
-    """Replace the incident's armed timers with what its state and severity call for."""
+    """Bring the incident's checklists in step with its state and severity, and replace its
+    armed timers with what they call for."""
     assert row.id is not None
+    deadlines = checklists.refresh(session, policy, row, now)
     plans = plan_timers(
         status=Status(row.status),
         opened_at=row.opened_at,
         last_update_at=row.last_update_at,
         resolved_at=row.resolved_at,
         clockwork=clockwork(policy, Severity(row.severity)),
+        notice_due_at=deadlines.notice_due_at,
+        rca_complete=deadlines.rca_complete,
     )
     timer_repo.rearm(session, incident_id=row.id, plans=plans, now=now)
 
@@ -193,8 +200,10 @@ def _perform(
         return f"Severity {old} → {change.severity.value}{reason}"
     if action is Action.ASSIGN:
         assert change.role is not None and change.user_id is not None
-        if change.role not in policy.roles:
-            raise Refused(f"Unknown role `{change.role}`; roles: {', '.join(policy.roles)}.")
+        if change.role not in policy.incident_roles:
+            raise Refused(
+                f"Unknown role `{change.role}`; roles: {', '.join(policy.incident_roles)}."
+            )
         role_repo.assign(
             session, incident_id=row.id, role=change.role, user_id=change.user_id, now=now
         )
@@ -203,16 +212,36 @@ def _perform(
         row.resolved_at = now
         row.summary = change.text or row.summary
         row.impact = change.impact or row.impact
+        checklists.record(session, row, CommsEvent.RESOLVED, by="opsbot", now=now)
         return "Resolved" + (f": {change.text}" if change.text else "")
     if action is Action.REOPEN:
         row.resolved_at = None
         return "Reopened"
     if action is Action.CLOSE:
+        waived = _close_gate(policy, row, change, actor)
         row.closed_at = now
-        return "Closed"
+        return f"Closed; RCA waived: {waived}" if waived else "Closed"
     if action is Action.ESCALATE:
         return "Escalated by hand"
     return change.text or ""  # NOTE
+
+
+def _close_gate(policy: Policy, row: IncidentRow, change: Change, actor: Actor) -> str | None:
+    """Closing needs a complete RCA, or an admin's waiver with a reason (returned)."""
+    if row.rca_completed_at is not None:
+        return None
+    if not change.waive:
+        raise Refused(
+            "Cannot close: the RCA is not complete (`/incident rca` shows what is left). "
+            "An admin may close without it: `/incident close --waive <reason>`."
+        )
+    if not policy.is_admin(actor.user_id):
+        raise Refused("Cannot close without the RCA: only an admin may waive it.")
+    reason = (change.text or "").strip()
+    if not reason:
+        raise Refused("A waiver needs a reason: `/incident close --waive <reason>`.")
+    row.rca_waived_by, row.rca_waiver_reason = actor.user_id, reason
+    return reason
 
 
 _POSTED = {Action.UPDATE, Action.SEVERITY, Action.RESOLVE, Action.REOPEN, Action.CLOSE}

@@ -13,6 +13,8 @@ from bot.domain.severity import Severity
 from bot.metrics import Metrics
 from bot.policy import Policy
 from bot.services import client_updates, incident_state, intake, lifecycle, queries, slack_events
+from bot.services.checklist_service import ChecklistService
+from bot.services.client_portal import ClientPortalService
 from bot.services.client_updates import ClientUpdateView
 from bot.services.intake import IntakeResult
 from bot.services.lifecycle import Actor, Change
@@ -240,6 +242,8 @@ class Services:
     incidents: IncidentQueries
     lifecycle: LifecycleService
     client_updates: ClientUpdateService
+    client_portal: ClientPortalService
+    checklists: ChecklistService
     metrics: Metrics
 
     def as_context(self) -> dict[str, Any]:
@@ -249,6 +253,8 @@ class Services:
             "incidents": self.incidents,
             "lifecycle": self.lifecycle,
             "client_updates": self.client_updates,
+            "client_portal": self.client_portal,
+            "checklists": self.checklists,
             "metrics": self.metrics,
         }
 
@@ -271,5 +277,7 @@ def build_services(
         incidents=IncidentQueries(db=db),
         lifecycle=LifecycleService(db=db, policy=policy, clock=clock, slack=slack, sync=sync),
         client_updates=ClientUpdateService(db=db, policy=policy, clock=clock),
+        client_portal=ClientPortalService(db=db, policy=policy),
+        checklists=ChecklistService(db=db, policy=policy, clock=clock, slack=slack, sync=sync),
         metrics=metrics,
     )

@@ -19,6 +19,7 @@ from bot.domain.severity import Severity
 from bot.policy import Policy
 from bot.services import effect_kinds as fx
 from bot.services import incident_state as state
+from bot.services.checklist_effects import ChecklistEffects
 from bot.services.client_effects import ClientEffects
 from bot.services.incident_state import SlackRefs
 from storage.db import Database
@@ -39,9 +40,12 @@ class SlackEffects:
     policy: Policy
     clock: Clock
 
-    async def deliver(self, effect: Claimed) -> None:
-        """Perform ``effect``; raises ``TransientChatError``/``ChatError`` to be retried."""
-        handlers: dict[str, Callable[[Claimed], Awaitable[None]]] = {
+    def __post_init__(self) -> None:
+        clients = ClientEffects(db=self.db, chat=self.chat, policy=self.policy, clock=self.clock)
+        self._lists = ChecklistEffects(
+            db=self.db, chat=self.chat, policy=self.policy, clock=self.clock
+        )
+        self._handlers: dict[str, Callable[[Claimed], Awaitable[None]]] = {
             fx.INCIDENT_OPENED: self._opened,
             fx.ALERTS_CHANGED: self._alerts_changed,
             fx.SEVERITY_RAISED: self._severity_raised,
@@ -54,16 +58,18 @@ class SlackEffects:
             fx.ESCALATION: self._escalation,
             fx.REMINDER: self._reminder,
             fx.DEAD_LETTER: self._dead_letter,
-            fx.CLIENT_PREVIEW: self._clients().preview,
-            fx.CLIENT_POST: self._clients().post,
+            fx.CLIENT_PREVIEW: clients.preview,
+            fx.CLIENT_POST: clients.post,
+            fx.CHECKLIST_CHANGED: self._lists.changed,
+            fx.RCA_DOC: self._lists.rca_doc,
         }
-        handler = handlers.get(effect.kind)
+
+    async def deliver(self, effect: Claimed) -> None:
+        """Perform ``effect``; raises ``TransientChatError``/``ChatError`` to be retried."""
+        handler = self._handlers.get(effect.kind)
         if handler is None:
             raise ChatError("unknown_effect", effect.kind)
         await handler(effect)
-
-    def _clients(self) -> ClientEffects:
-        return ClientEffects(db=self.db, chat=self.chat, policy=self.policy, clock=self.clock)
 
     async def _load(self, incident_id: int | None) -> tuple[IncidentView, SlackRefs] | None:
         if incident_id is None:
@@ -104,6 +110,7 @@ class SlackEffects:
             await self._save(
                 view.id, slack_announce_ts=await self.chat.post(announce_to, text, blocks)
             )
+        await self._lists.opened(view, refs, announced=announce_to is not None)
 
     async def _provision_channel(self, view: IncidentView) -> None:
         channel_id, name = await self._create_channel(view.opened_at, view.title)

@@ -10,9 +10,11 @@ from sqlmodel import Session
 from storage.repositories import outbox
 
 __all__ = [
+    "JIRA_ACTIONS",
     "JIRA_COMMENT",
     "JIRA_OPEN",
     "JIRA_TRANSITION",
+    "NOTION_RCA",
     "NOTION_SYNC",
     "NO_SYNC",
     "SyncTargets",
@@ -23,9 +25,21 @@ JIRA_OPEN = "jira.open"  # find (by label) or create the incident's issue
 JIRA_COMMENT = "jira.comment"
 JIRA_TRANSITION = "jira.transition"
 NOTION_SYNC = "notion.sync"  # find or create the page, then set its properties to the truth
+JIRA_ACTIONS = "jira.actions"  # an issue per RCA action item, linked to the incident's issue
+NOTION_RCA = "notion.rca"  # append the finished RCA to the incident's page
 
 _TRANSITIONS = {"resolve", "close", "reopen"}
-_COMMENTED = {"update", "sev", "resolve", "reopen", "close", "escalate", "severity_raised"}
+_COMMENTED = {
+    "update",
+    "sev",
+    "resolve",
+    "reopen",
+    "close",
+    "escalate",
+    "severity_raised",
+    "rca_complete",
+}
+_ACTIONS = {"rca_complete", "rca_action"}
 
 
 @dataclass(frozen=True)
@@ -58,7 +72,11 @@ def queue(
             _add(session, JIRA_COMMENT, incident_id, {"text": body}, now)
         if event in _TRANSITIONS:
             _add(session, JIRA_TRANSITION, incident_id, {"action": event}, now)
-    if targets.notion:
+        if event in _ACTIONS:
+            _add(session, JIRA_ACTIONS, incident_id, {}, now)
+    if targets.notion and event == "rca_complete":
+        _add(session, NOTION_RCA, incident_id, {}, now)
+    if targets.notion and event != "rca_action":
         outbox.enqueue(
             session,
             kind=NOTION_SYNC,

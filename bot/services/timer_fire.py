@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from bot.domain.checklists import COMMS, CommsItem
 from bot.domain.lifecycle import LIVE, Status
 from bot.domain.severity import Severity
 from bot.domain.timers import TimerKind, next_after_fire
@@ -16,6 +17,7 @@ from bot.policy import Policy
 from bot.services import effect_kinds as fx
 from bot.services.lifecycle import clockwork
 from storage.db import Database
+from storage.repositories import checklists as checklist_repo
 from storage.repositories import incidents as incident_repo
 from storage.repositories import outbox
 from storage.repositories import timers as timer_repo
@@ -29,6 +31,8 @@ _TEXT = {
     TimerKind.UPDATE: "Reminder: an update is due",
     TimerKind.STALE: "Reminder: no update for a long time",
     TimerKind.RCA: "Reminder: the RCA is due",
+    TimerKind.RCA_SOON: "Reminder: the RCA is due soon",
+    TimerKind.NOTICE: "Reminder: the client has not been notified yet",
 }
 
 
@@ -55,7 +59,7 @@ def _fire(session: Session, policy: Policy, timer: DueTimer, now: datetime, slac
     timer_repo.fired(session, timer.id, now=now)
     lag = now - timer.plan.due_at
     row = incident_repo.get_incident(session, timer.incident_id, lock=True)
-    if row is None or not _still_matters(timer, row):
+    if row is None or not _still_matters(session, timer, row):
         return Fired(timer.plan.kind, lag, acted=False)
     assert row.id is not None
     text = _TEXT[timer.plan.kind].format(attempt=timer.plan.attempt)
@@ -76,13 +80,19 @@ def _fire(session: Session, policy: Policy, timer: DueTimer, now: datetime, slac
     return Fired(timer.plan.kind, lag, acted=True)
 
 
-def _still_matters(timer: DueTimer, row: IncidentRow) -> bool:
+def _still_matters(session: Session, timer: DueTimer, row: IncidentRow) -> bool:
     status = Status(row.status)
     kind = timer.plan.kind
     if kind is TimerKind.ACK:
         return status is Status.OPEN
-    if kind is TimerKind.RCA:
-        return status is Status.RESOLVED
+    if kind in (TimerKind.RCA, TimerKind.RCA_SOON):
+        rca_open = row.rca_completed_at is None and row.rca_waived_by is None
+        return status is Status.RESOLVED and rca_open
+    if kind is TimerKind.NOTICE:
+        assert row.id is not None
+        items = checklist_repo.items(session, row.id, COMMS)
+        notice = [i for i in items if i.key == CommsItem.CLIENT_NOTICE.value]
+        return status is not Status.CLOSED and bool(notice) and not notice[0].done
     return status in LIVE
 
 

@@ -8,6 +8,7 @@ from anyio import to_thread
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.domain.audience import Audience
 from bot.services.registry import LifecycleService
 from handlers.slack.blocks import home_view
 from handlers.slack.commands import SLASH_COMMANDS
@@ -21,12 +22,17 @@ def register(bolt: AsyncApp, *, timeline_emoji: str) -> None:
     bolt.event("pin_added")(on_pin_added)
 
     async def on_reaction_added(
-        event: dict[str, Any], client: AsyncWebClient, lifecycle: LifecycleService
+        event: dict[str, Any],
+        client: AsyncWebClient,
+        lifecycle: LifecycleService,
+        audience: Audience | None = None,
     ) -> None:
         """A message marked with the timeline emoji joins the incident's timeline."""
         item = event.get("item") or {}
         if event.get("reaction") != timeline_emoji or item.get("type") != "message":
             return
+        if audience is not None and not audience.is_home:
+            return  # only the home team writes to timelines
         history = await client.conversations_history(
             channel=item["channel"], latest=item["ts"], inclusive=True, limit=1
         )
@@ -42,8 +48,12 @@ def register(bolt: AsyncApp, *, timeline_emoji: str) -> None:
     bolt.event("reaction_added")(on_reaction_added)
 
 
-async def on_pin_added(event: dict[str, Any], lifecycle: LifecycleService) -> None:
+async def on_pin_added(
+    event: dict[str, Any], lifecycle: LifecycleService, audience: Audience | None = None
+) -> None:
     """A pinned message in an incident channel joins the incident's timeline."""
+    if audience is not None and not audience.is_home:
+        return  # only the home team writes to timelines
     item = event.get("item") or {}
     message = item.get("message") or {}
     channel = event.get("channel_id") or item.get("channel")

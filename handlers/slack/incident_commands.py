@@ -5,16 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from anyio import to_thread
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack import rca_cards
+from bot.adapters.slack.checklist_cards import checklist_message
+from bot.domain import rca as rca_domain
+from bot.domain.checklists import COMMS, PLAYBOOK
 from bot.domain.commands import INCIDENT, Parsed
 from bot.domain.incident_args import parse_declare, parse_severity, parse_user, split_target
 from bot.domain.lifecycle import Action, Refused
 from bot.errors import UsageError
+from bot.services.checklist_service import ChecklistService
 from bot.services.lifecycle import Actor, Change
 from bot.services.registry import IncidentQueries, LifecycleService
 from handlers.slack import incident_blocks as ui
@@ -23,7 +29,8 @@ from handlers.slack.blocks import help_blocks, usage_error_blocks
 __all__ = ["on_incident"]
 
 _USAGE = INCIDENT.usage()
-_SIMPLE = {"ack": Action.ACK, "reopen": Action.REOPEN, "close": Action.CLOSE}
+_SIMPLE = {"ack": Action.ACK, "reopen": Action.REOPEN}
+_SECTIONS = [s.key for s in rca_domain.SECTIONS]
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,15 @@ def plan(parsed: Parsed) -> Plan:
         )
     if name in _SIMPLE:
         return Plan(name, number, Change(_SIMPLE[name]))
+    if name == "close":
+        return Plan(name, number, _close(rest))
+    if name == "rca":
+        if len(rest) > 1 or (rest and rest[0].lower() not in _SECTIONS):
+            sections = ", ".join(f"`{key}`" for key in _SECTIONS)
+            raise UsageError(
+                f"`/incident rca [number] [section]`; sections: {sections}.", usage=_USAGE
+            )
+        return Plan(name, number, extra={"section": rest[0].lower() if rest else None})
     if name in ("update", "note", "resolve"):
         text = " ".join(rest).strip() or None
         if name == "note" and text is None:
@@ -71,6 +87,19 @@ def plan(parsed: Parsed) -> Plan:
     return Plan(name, number)  # status, timeline
 
 
+def _close(rest: tuple[str, ...]) -> Change:
+    if not rest:
+        return Change(Action.CLOSE)
+    if rest[0] != "--waive":
+        raise UsageError("`/incident close [number] [--waive <reason>]`.", usage=_USAGE)
+    reason = " ".join(rest[1:]).strip()
+    if not reason:
+        raise UsageError(
+            "A waiver needs a reason: `/incident close --waive <reason>`.", usage=_USAGE
+        )
+    return Change(Action.CLOSE, text=reason, waive=True)
+
+
 async def on_incident(
     ack: AsyncAck,
     command: dict[str, Any],
@@ -78,6 +107,7 @@ async def on_incident(
     client: AsyncWebClient,
     lifecycle: LifecycleService,
     incidents: IncidentQueries,
+    checklists: ChecklistService,
 ) -> None:
     """The ``/incident`` listener."""
     try:
@@ -90,7 +120,7 @@ async def on_incident(
         await ack(text=str(exc), blocks=usage_error_blocks(str(exc), INCIDENT))
         return
     await ack()
-    ctx = _Ctx(command, respond, client, lifecycle, incidents)
+    ctx = _Ctx(command, respond, client, lifecycle, incidents, checklists)
     await _run(job, ctx)
 
 
@@ -101,6 +131,7 @@ class _Ctx:
     client: AsyncWebClient
     lifecycle: LifecycleService
     incidents: IncidentQueries
+    checklists: ChecklistService
 
     @property
     def actor(self) -> Actor:
@@ -108,6 +139,9 @@ class _Ctx:
 
     async def say(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         await self.respond(text=text, blocks=blocks, response_type="ephemeral")
+
+    def now(self) -> datetime:
+        return self.checklists.clock()
 
     async def call(self, func: Callable[[], Any]) -> Any:
         return await to_thread.run_sync(func)
@@ -218,6 +252,45 @@ async def _sync(job: Plan, ctx: _Ctx) -> None:
     await ctx.say(text, ui.sync_blocks(text))
 
 
+async def _checklist(job: Plan, ctx: _Ctx) -> None:
+    number = await _target(job, ctx)
+    if number is None:
+        return
+    found = number
+    view = await ctx.call(lambda: ctx.lifecycle.view(found))
+    if view is None:
+        await ctx.say(f"There is no incident {found}.")
+        return
+    lists = await ctx.call(lambda: ctx.checklists.lists(found))
+    text, blocks = checklist_message(
+        incident_id=view.id,
+        number=view.number,
+        comms=lists.get(COMMS, []),
+        playbook=lists.get(PLAYBOOK, []),
+        playbook_title=ctx.checklists.playbook_title(view.service),
+        now=ctx.now(),
+    )
+    await ctx.say(text, blocks)
+
+
+async def _rca(job: Plan, ctx: _Ctx) -> None:
+    number = await _target(job, ctx)
+    if number is None:
+        return
+    found = number
+    status = await ctx.call(lambda: ctx.checklists.rca(found))
+    if status is None:
+        await ctx.say(f"There is no incident {found}.")
+        return
+    key = job.extra.get("section")
+    if key is None or not status.started:
+        await ctx.say(f"RCA of #{found}", rca_cards.rca_status_blocks(found, status))
+        return
+    state = next(s for s in status.sections if s.section.key == key)
+    modal = rca_cards.section_modal(found, state.section, state.values)
+    await ctx.client.views_open(trigger_id=str(ctx.command.get("trigger_id", "")), view=modal)
+
+
 _HANDLERS: dict[str, Callable[[Plan, _Ctx], Awaitable[None]]] = {
     "declare": _declare,
     "ack": _change,
@@ -232,4 +305,6 @@ _HANDLERS: dict[str, Callable[[Plan, _Ctx], Awaitable[None]]] = {
     "list": _list,
     "timeline": _timeline,
     "sync": _sync,
+    "checklist": _checklist,
+    "rca": _rca,
 }

@@ -155,7 +155,7 @@ def test_incident_card_open() -> None:
             "acknowledged",
             ["incident_update", "incident_escalate", "incident_sev", "incident_resolve"],
         ),
-        ("resolved", ["incident_reopen"]),
+        ("resolved", ["rca_show", "incident_reopen"]),
         ("closed", []),
     ],
 )

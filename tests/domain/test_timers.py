@@ -45,11 +45,47 @@ def test_ack_cancels_the_ack_timer_and_updates_move_the_cadence() -> None:
     assert kinds(plans) == {TimerKind.UPDATE: T0 + 50 * M, TimerKind.STALE: T0 + 500 * M}
 
 
-def test_resolve_arms_only_the_rca() -> None:
+def test_resolve_arms_the_rca_reminders_only() -> None:
     plans = plan_timers(
         status=Status.RESOLVED, opened_at=T0, last_update_at=None, resolved_at=T0, clockwork=S1
     )
-    assert kinds(plans) == {TimerKind.RCA: T0 + timedelta(days=2)}
+    due = T0 + timedelta(days=2)
+    assert kinds(plans) == {TimerKind.RCA_SOON: due - timedelta(hours=12), TimerKind.RCA: due}
+
+
+def test_a_complete_rca_arms_nothing() -> None:
+    plans = plan_timers(
+        status=Status.RESOLVED,
+        opened_at=T0,
+        last_update_at=None,
+        resolved_at=T0,
+        clockwork=S1,
+        rca_complete=True,
+    )
+    assert plans == []
+
+
+def test_the_client_notice_deadline_is_armed_until_done() -> None:
+    due = T0 + 15 * M
+    live = plan_timers(
+        status=Status.OPEN,
+        opened_at=T0,
+        last_update_at=None,
+        resolved_at=None,
+        clockwork=S1,
+        notice_due_at=due,
+    )
+    assert kinds(live)[TimerKind.NOTICE] == due
+    resolved = plan_timers(
+        status=Status.RESOLVED,
+        opened_at=T0,
+        last_update_at=None,
+        resolved_at=T0,
+        clockwork=S1,
+        notice_due_at=due,
+        rca_complete=True,
+    )
+    assert kinds(resolved) == {TimerKind.NOTICE: due}
 
 
 def test_close_stops_everything() -> None:
@@ -75,7 +111,10 @@ def test_no_escalation_policy_means_no_ack_timer() -> None:
         (TimerPlan(TimerKind.ACK, T0, 3), None),
         (TimerPlan(TimerKind.UPDATE, T0, 1), TimerPlan(TimerKind.UPDATE, T0 + 30 * M, 2)),
         (TimerPlan(TimerKind.STALE, T0, 1), TimerPlan(TimerKind.STALE, T0 + 480 * M, 2)),
-        (TimerPlan(TimerKind.RCA, T0, 1), None),
+        (TimerPlan(TimerKind.RCA, T0, 1), TimerPlan(TimerKind.RCA, T0 + timedelta(days=1), 2)),
+        (TimerPlan(TimerKind.RCA_SOON, T0, 1), None),
+        (TimerPlan(TimerKind.NOTICE, T0, 1), TimerPlan(TimerKind.NOTICE, T0 + 5 * M, 2)),
+        (TimerPlan(TimerKind.NOTICE, T0, 3), None),
     ],
 )
 def test_what_follows_a_fire(fired: TimerPlan, expected: TimerPlan | None) -> None:

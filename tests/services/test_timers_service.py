@@ -7,20 +7,35 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
+from bot.domain.checklists import CommsEvent
 from bot.domain.lifecycle import Action
 from bot.domain.severity import Severity
 from bot.domain.timers import TimerKind
 from bot.policy import Policy
-from bot.services import lifecycle
+from bot.services import checklists, lifecycle
 from bot.services.lifecycle import Actor, Change
 from bot.services.timer_fire import fire_due
 from storage import Database
-from storage.tables import OutboxRow, TimerRow
+from storage.tables import IncidentRow, OutboxRow, TimerRow
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 M = timedelta(minutes=1)
 ALICE = Actor("U0ALICE", "slash")
-POLICY = Policy()  # S1: ack 5m, escalate every 5m up to 3 times, update every 30m
+# S1: ack 5m, escalate every 5m up to 3 times, update every 30m, RCA due in 2 days
+POLICY = Policy.model_validate(
+    {
+        "roles": {"admin": ["U0ALICE"]},
+        "clients": {
+            "acme": {
+                "name": "ACME",
+                "shared_channel": "C0ACME",
+                "services": ["checkout-api"],
+                "notice_within": {"S1": "15m"},
+            }
+        },
+    }
+)
+DAY = timedelta(days=1)
 
 
 def _declare(db: Database, severity: Severity = Severity.S1, at: datetime = T0) -> int:
@@ -94,8 +109,9 @@ def test_ack_cancels_escalation_and_resolve_arms_rca(db: Database) -> None:
     assert {k for k, _, _ in _armed(db, incident)} == {"update", "stale"}
     assert fire_due(db=db, policy=POLICY, now=T0 + 6 * M, slack=True) == []
     _act(db, incident, Change(Action.RESOLVE, text="ok"), T0 + 20 * M)
-    assert _armed(db, incident) == {("rca", T0 + 20 * M + timedelta(days=2), 1)}
-    _act(db, incident, Change(Action.CLOSE), T0 + 21 * M)
+    due = T0 + 20 * M + 2 * DAY
+    assert _armed(db, incident) == {("rca_soon", due - 12 * 60 * M, 1), ("rca", due, 1)}
+    _act(db, incident, Change(Action.CLOSE, text="drill", waive=True), T0 + 21 * M)
     assert _armed(db, incident) == set()
 
 
@@ -156,3 +172,48 @@ def test_concurrent_ticks_fire_each_timer_once(db: Database) -> None:
             thread.join()
     assert sum(results) == 40
     assert _effects(db, "slack.escalation") == 40
+
+
+def test_rca_reminds_before_the_due_date_and_daily_while_overdue(db: Database) -> None:
+    incident = _declare(db)
+    _act(db, incident, Change(Action.RESOLVE, text="ok"), T0)
+    soon = fire_due(db=db, policy=POLICY, now=T0 + 36 * 60 * M, slack=True)
+    assert [(f.kind, f.acted) for f in soon] == [(TimerKind.RCA_SOON, True)]
+    late = fire_due(db=db, policy=POLICY, now=T0 + 2 * DAY, slack=True)
+    assert [(f.kind, f.acted) for f in late] == [(TimerKind.RCA, True)]
+    assert ("rca", T0 + 3 * DAY, 2) in _armed(db, incident)
+    assert _effects(db, "slack.reminder") == 2
+    with db.session() as session:  # the RCA is completed (see tests/wiring/test_rca_checklists)
+        row = session.get(IncidentRow, incident)
+        assert row is not None
+        row.rca_completed_at = T0 + 2 * DAY + M
+        session.add(row)
+    fired = fire_due(db=db, policy=POLICY, now=T0 + 3 * DAY, slack=True)
+    assert [(f.kind, f.acted) for f in fired] == [(TimerKind.RCA, False)]
+    assert _effects(db, "slack.reminder") == 2
+
+
+def test_client_notice_deadline_reminds_until_the_client_is_told(db: Database) -> None:
+    view = lifecycle.declare(
+        db=db,
+        policy=POLICY,
+        title="Checkout down",
+        severity=Severity.S1,
+        service="checkout-api",
+        client=None,
+        actor=ALICE,
+        now=T0,
+        slack=True,
+    )
+    assert ("notice", T0 + 15 * M, 1) in _armed(db, view.id)
+    fired = fire_due(db=db, policy=POLICY, now=T0 + 16 * M, slack=True)
+    assert (TimerKind.NOTICE, True) in [(f.kind, f.acted) for f in fired]
+    assert ("notice", T0 + 21 * M, 2) in _armed(db, view.id)
+    with db.session() as session:
+        row = session.get(IncidentRow, view.id)
+        assert row is not None
+        checklists.record(session, row, CommsEvent.CLIENT_POSTED, by="opsbot", now=T0 + 18 * M)
+    fired = fire_due(db=db, policy=POLICY, now=T0 + 22 * M, slack=True)
+    assert (TimerKind.NOTICE, False) in [(f.kind, f.acted) for f in fired]
+    _act(db, view.id, Change(Action.UPDATE, text="still on it"), T0 + 23 * M)
+    assert not any(kind == "notice" for kind, _, _ in _armed(db, view.id))

@@ -53,4 +53,4 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
 def test_empty_file_is_defaults(tmp_path: Path) -> None:
     path = tmp_path / "opsbot.yml"
     path.write_text("# nothing yet\n")
-    assert load_policy(path) == Policy()
+    assert load_policy(path).model_dump() == Policy().model_dump()

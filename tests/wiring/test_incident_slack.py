@@ -110,7 +110,7 @@ def test_rate_limits_delay_but_never_drop(opsbot_factory: OpsbotFactory) -> None
     incident_id = opsbot.post_alerts(notification("R", [alert("f1")])).json()["incidents"][0]
     channel_id = _channel(opsbot, incident_id)
     wait_until(lambda: not _pending(opsbot), timeout=30, what="delivered through 429s")
-    assert len(opsbot.slack.state.messages(channel_id)) == 2
+    assert len(opsbot.slack.state.messages(channel_id)) == 3  # card, alerts, checklist
     assert len(opsbot.slack.state.messages("C0INCIDENTS")) == 1
     errors = [c for c in opsbot.slack.state.calls() if c.error == "ratelimited"]
     assert errors
@@ -181,7 +181,9 @@ def test_a_storm_of_webhooks_does_not_flood_slack(opsbot_factory: OpsbotFactory)
     digests = opsbot.slack.state.messages("C0ALERTS")
     # one digest per ~10 s window of the storm (a slow run spans two windows)
     assert 1 <= len(digests) <= 3
-    assert calls["chat.postMessage"] == 5 * 3 + len(digests)  # card, alert list, announcement
+    assert calls["chat.postMessage"] == 5 * 4 + len(
+        digests
+    )  # card, alerts, checklist, announcement
     assert calls.get("chat.update", 0) <= 2 * 5 * 10  # at most card + list per delivery
     held = sum(int(re.search(r"(\d+) alert groups", m.text).group(1)) for m in digests)  # type: ignore[union-attr]
     assert held >= 25

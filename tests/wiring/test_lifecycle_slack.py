@@ -57,7 +57,7 @@ def _channel(opsbot: Opsbot, number: int) -> str:
 
 
 def test_declare_to_close_from_slash_commands(opsbot_factory: OpsbotFactory) -> None:
-    opsbot = opsbot_factory(Policy.model_validate(POLICY))
+    opsbot = opsbot_factory(Policy.model_validate({**POLICY, "roles": {"admin": ["U0ALICE"]}}))
     number = _declare(opsbot)
     channel = _channel(opsbot, number)
     _ask(opsbot, "ack", channel=channel, user="U0BOB", expect="is acknowledged")
@@ -66,7 +66,10 @@ def test_declare_to_close_from_slash_commands(opsbot_factory: OpsbotFactory) -> 
     _ask(opsbot, "assign comms <@U0CAROL|carol>", channel=channel, expect="Done")
     _ask(opsbot, "note replica lag 40s", channel=channel, expect="Done")
     _ask(opsbot, f"resolve {number} failover complete", expect="is resolved")
-    _ask(opsbot, "close", channel=channel, expect="is closed")
+    _ask(opsbot, "close", channel=channel, expect="Cannot close: the RCA is not complete")
+    _ask(opsbot, "close --waive", channel=channel, expect="A waiver needs a reason")
+    _ask(opsbot, "close --waive drill", channel=channel, user="U0BOB", expect="only an admin")
+    _ask(opsbot, "close --waive replayed drill", channel=channel, expect="is closed")
     incident = opsbot.api(f"/incidents/{number}")
     assert incident["status"] == "closed"
     assert incident["severity"] == "S2"

@@ -25,6 +25,7 @@ FAST_RETRY: dict[str, Any] = {
     "slack": {"incidents_channel": "C0INCIDENTS"},
     "outbox": {"retry_base": 0.1, "retry_cap": 0.5, "max_attempts": 30},
     "services": {"checkout-api": {"jira_component": "API"}},
+    "roles": {"admin": ["U0ALICE"]},
 }
 
 
@@ -69,7 +70,14 @@ def test_an_incidents_life_in_jira_and_notion(
 ) -> None:
     opsbot = _start(opsbot_factory, jira, notion)
     number = _declare(opsbot)
-    _run(opsbot, number, "ack", "update DB failover started", "resolve failover done", "close")
+    _run(
+        opsbot,
+        number,
+        "ack",
+        "update DB failover started",
+        "resolve failover done",
+        "close --waive drill",
+    )
     wait_until(lambda: _drained(opsbot), timeout=20, what="outbox drained")
     [issue] = jira.state.issues()
     assert issue.key == "OPS-1"

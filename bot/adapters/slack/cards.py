@@ -31,6 +31,7 @@ __all__ = [
     "section",
     "severity_raised_message",
     "storm_digest",
+    "when",
 ]
 
 Block = dict[str, Any]
@@ -61,7 +62,7 @@ _REOPEN = ("Reopen", "incident_reopen", None)
 BUTTONS_BY_STATUS: dict[str, tuple[tuple[str, str, str | None], ...]] = {
     "open": (_ACK, _UPDATE, _ESCALATE, _SEVERITY, _RESOLVE),
     "acknowledged": (_UPDATE, _ESCALATE, _SEVERITY, _RESOLVE),
-    "resolved": (_REOPEN,),
+    "resolved": (("RCA", "rca_show", "primary"), _REOPEN),
     "closed": (),
 }
 
@@ -97,7 +98,7 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _when(value: datetime) -> str:
+def when(value: datetime) -> str:
     """A date Slack shows in the reader's time zone, with a UTC ISO fallback."""
     moment = _utc(value)
     fallback = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -222,15 +223,15 @@ def _card_fields(view: IncidentView, now: datetime) -> list[Block]:
     ]
     if view.client:
         pairs.append(("Client", escape(view.client)))
-    pairs.append(("Opened", _when(view.opened_at)))
+    pairs.append(("Opened", when(view.opened_at)))
     if view.acknowledged_at is not None:
-        pairs.append(("Acknowledged", _when(view.acknowledged_at)))
+        pairs.append(("Acknowledged", when(view.acknowledged_at)))
     elif view.ack_due_at is not None:
-        pairs.append(("Ack by", _when(view.ack_due_at)))
+        pairs.append(("Ack by", when(view.ack_due_at)))
     if view.resolved_at is not None:
-        pairs.append(("Resolved", _when(view.resolved_at)))
+        pairs.append(("Resolved", when(view.resolved_at)))
     elif view.update_due_at is not None:
-        pairs.append(("Next update by", _when(view.update_due_at)))
+        pairs.append(("Next update by", when(view.update_due_at)))
     if view.roles:
         held = [f"{escape(role)} {mention(user)}" for role, user in sorted(view.roles.items())]
         pairs.append(("Roles", _fit(" · ".join(held), FIELD_LIMIT - 20)))
@@ -238,7 +239,20 @@ def _card_fields(view: IncidentView, now: datetime) -> list[Block]:
         pairs.append(("On-call", _mentions(view.oncall, FIELD_LIMIT - 20)))
     if view.playbook:
         pairs.append(("Playbook", _link(view.playbook, "Open playbook") or escape(view.playbook)))
+    if view.comms_progress is not None:
+        pairs.append(("Comms checklist", "{}/{} done".format(*view.comms_progress)))
+    if view.rca_progress is not None:
+        pairs.append(("RCA", _rca(view)))
     return [_md(f"*{label}*\n{value}", FIELD_LIMIT) for label, value in pairs]
+
+
+def _rca(view: IncidentView) -> str:
+    assert view.rca_progress is not None
+    done, total = view.rca_progress
+    if view.rca_complete:
+        return f":white_check_mark: complete ({done}/{total})"
+    due = f" · due {when(view.rca_due_at)}" if view.rca_due_at else ""
+    return f"{done}/{total} sections{due} · `/incident rca`"
 
 
 def _status(view: IncidentView, now: datetime) -> str:
@@ -282,9 +296,9 @@ def _alert_blocks(alert: AlertView) -> list[Block]:
         head += f" — {_safe(alert.summary, 500)}"
     if alert.description:
         head += "\n" + _safe(alert.description, SECTION_LIMIT - len(head) - 1)
-    facts = [f"Started {_when(alert.starts_at)}"]
+    facts = [f"Started {when(alert.starts_at)}"]
     if alert.ends_at is not None:
-        facts.append(f"Ended {_when(alert.ends_at)}")
+        facts.append(f"Ended {when(alert.ends_at)}")
     facts += [
         link
         for link in (_link(alert.runbook_url, "Runbook"), _link(alert.generator_url, "Source"))
@@ -357,7 +371,7 @@ def storm_digest(
     lines = [_digest_line(entry) for entry in entries[:MAX_LINES_SHOWN]]
     blocks = [
         section(f":cyclone: *{intro}*", "storm_intro"),
-        _context(f"Since {_when(window_start)}"),
+        _context(f"Since {when(window_start)}"),
         *_packed(lines),
         *_more(len(entries) - len(lines)),
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.adapters.slack.cards import Rendered, button, escape, section
+from bot.adapters.slack.portal_cards import status_button_block
 
 __all__ = ["client_post", "client_preview", "client_update_modal"]
 
@@ -55,11 +56,15 @@ def client_preview(
     return f"Client update #{update_id} for {client_name}: {status}", blocks
 
 
-def client_post(*, client_name: str, service: str, severity: str, text: str) -> Rendered:
-    """What the client sees: a header, the approved (redacted) text; nothing internal."""
+def client_post(
+    *, client_name: str, service: str, severity: str, text: str, incident_id: int
+) -> Rendered:
+    """What the client sees: a header, the approved (redacted) text and a "Latest status"
+    button; nothing internal."""
     subject = f"Service update for {escape(client_name)}: {escape(service)}"
     head = f":information_source: *{subject}* ({severity})"
-    return f"Service update: {service}", [section(head), section(escape(text))]
+    blocks = [section(head), section(escape(text)), status_button_block(incident_id)]
+    return f"Service update: {service}", blocks
 
 
 def client_update_modal(incident_id: int, *, status: str, next_update: str) -> dict[str, Any]:
