@@ -39,7 +39,13 @@ async def on_draft_button(
         return
     due = view.update_due_at
     next_update = due.strftime("%H:%M UTC") if due else "when we know more"
-    modal = client_update_modal(incident_id, status=view.status, next_update=next_update)
+    registered = lifecycle.policy.clients.get(view.client) if view.client else None
+    modal = client_update_modal(
+        incident_id,
+        status=view.status,
+        next_update=next_update,
+        template=registered.template if registered else None,
+    )
     await client.views_open(trigger_id=body["trigger_id"], view=modal)
 
 

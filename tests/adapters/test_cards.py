@@ -316,3 +316,18 @@ def test_below_threshold_notice(count: int) -> None:
 
 def test_escape() -> None:
     assert cards.escape("a & <b> c") == "a &amp; &lt;b&gt; c"
+
+
+def test_client_update_form_starts_from_the_clients_template() -> None:
+    from bot.adapters.slack.client_cards import client_update_modal
+
+    modal = client_update_modal(
+        7,
+        status="acknowledged",
+        next_update="15:00 UTC",
+        template="Hi ACME, {status} {x}\n{next_update}",
+    )
+    field = modal["blocks"][0]["element"]
+    assert field["initial_value"] == "Hi ACME, acknowledged {x}\n15:00 UTC"
+    default = client_update_modal(7, status="open", next_update="soon")["blocks"][0]["element"]
+    assert default["initial_value"].startswith("Status: open\nImpact: ")

@@ -67,9 +67,16 @@ def client_post(
     return f"Service update: {service}", blocks
 
 
-def client_update_modal(incident_id: int, *, status: str, next_update: str) -> dict[str, Any]:
-    """The draft form, pre-filled from the template."""
-    template = f"Status: {status}\nImpact: \nWhat we are doing: \nNext update: {next_update}"
+DEFAULT_TEMPLATE = "Status: {status}\nImpact: \nWhat we are doing: \nNext update: {next_update}"
+
+
+def client_update_modal(
+    incident_id: int, *, status: str, next_update: str, template: str | None = None
+) -> dict[str, Any]:
+    """The draft form, pre-filled from the client's template (``{status}``, ``{next_update}``;
+    other braces are kept as written)."""
+    text = template or DEFAULT_TEMPLATE
+    filled = text.replace("{status}", status).replace("{next_update}", next_update)
     return {
         "type": "modal",
         "callback_id": "incident_client_update",
@@ -90,7 +97,7 @@ def client_update_modal(incident_id: int, *, status: str, next_update: str) -> d
                     "type": "plain_text_input",
                     "action_id": "text",
                     "multiline": True,
-                    "initial_value": template,
+                    "initial_value": filled[:3000],
                 },
             }
         ],
