@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from anyio import to_thread
 from slack_bolt.async_app import AsyncAck, AsyncRespond
@@ -28,6 +28,7 @@ from handlers.slack.blocks import help_blocks, usage_error_blocks
 
 __all__ = ["on_incident"]
 
+T = TypeVar("T")
 _USAGE = INCIDENT.usage()
 _SIMPLE = {"ack": Action.ACK, "reopen": Action.REOPEN}
 _SECTIONS = [s.key for s in rca_domain.SECTIONS]
@@ -228,40 +229,39 @@ async def _list(job: Plan, ctx: _Ctx) -> None:
     await ctx.say(f"{len(views)} incidents", ui.incident_list(views, label=which))
 
 
-async def _timeline(job: Plan, ctx: _Ctx) -> None:
+async def _read(job: Plan, ctx: _Ctx, fetch: Callable[[int], T | None]) -> tuple[int, T] | None:
+    """The target incident's number and what ``fetch`` reads for it; says so when missing."""
     number = await _target(job, ctx)
     if number is None:
-        return
-    entries = await ctx.call(lambda: ctx.lifecycle.timeline(number))
-    if entries is None:
-        await ctx.say(f"There is no incident {number}.")
-        return
-    await ctx.say(f"Timeline of #{number}", ui.timeline_blocks(number, entries))
+        return None
+    found = number
+    value = await ctx.call(lambda: fetch(found))
+    if value is None:
+        await ctx.say(f"There is no incident {found}.")
+        return None
+    return found, value
+
+
+async def _timeline(job: Plan, ctx: _Ctx) -> None:
+    read = await _read(job, ctx, ctx.lifecycle.timeline)
+    if read is not None:
+        number, entries = read
+        await ctx.say(f"Timeline of #{number}", ui.timeline_blocks(number, entries))
 
 
 async def _sync(job: Plan, ctx: _Ctx) -> None:
-    number = await _target(job, ctx)
-    if number is None:
-        return
-    found = number
-    state = await ctx.call(lambda: ctx.lifecycle.sync_state(found))
-    if state is None:
-        await ctx.say(f"There is no incident {found}.")
-        return
-    text = ui.sync_text(found, state)
-    await ctx.say(text, ui.sync_blocks(text))
+    read = await _read(job, ctx, ctx.lifecycle.sync_state)
+    if read is not None:
+        text = ui.sync_text(*read)
+        await ctx.say(text, ui.sync_blocks(text))
 
 
 async def _checklist(job: Plan, ctx: _Ctx) -> None:
-    number = await _target(job, ctx)
-    if number is None:
+    read = await _read(job, ctx, ctx.lifecycle.view)
+    if read is None:
         return
-    found = number
-    view = await ctx.call(lambda: ctx.lifecycle.view(found))
-    if view is None:
-        await ctx.say(f"There is no incident {found}.")
-        return
-    lists = await ctx.call(lambda: ctx.checklists.lists(found))
+    view = read[1]
+    lists = await ctx.call(lambda: ctx.checklists.lists(view.id))
     text, blocks = checklist_message(
         incident_id=view.id,
         number=view.number,
@@ -274,20 +274,16 @@ async def _checklist(job: Plan, ctx: _Ctx) -> None:
 
 
 async def _rca(job: Plan, ctx: _Ctx) -> None:
-    number = await _target(job, ctx)
-    if number is None:
+    read = await _read(job, ctx, ctx.checklists.rca)
+    if read is None:
         return
-    found = number
-    status = await ctx.call(lambda: ctx.checklists.rca(found))
-    if status is None:
-        await ctx.say(f"There is no incident {found}.")
-        return
+    number, status = read
     key = job.extra.get("section")
     if key is None or not status.started:
-        await ctx.say(f"RCA of #{found}", rca_cards.rca_status_blocks(found, status))
+        await ctx.say(f"RCA of #{number}", rca_cards.rca_status_blocks(number, status))
         return
     state = next(s for s in status.sections if s.section.key == key)
-    modal = rca_cards.section_modal(found, state.section, state.values)
+    modal = rca_cards.section_modal(number, state.section, state.values)
     await ctx.client.views_open(trigger_id=str(ctx.command.get("trigger_id", "")), view=modal)
 
 
