@@ -16,14 +16,16 @@ from pathlib import Path
 from pydantic_settings import SettingsConfigDict
 
 from bot.app import create_app
+from bot.clock import utcnow
 from bot.demo_scenario import ALERT_TOKEN, DEMO_POLICY, SCENARIO, Step
 from bot.policy import Policy
-from bot.sandbox.jira import SandboxJira
+from bot.sandbox.jira import Issue, SandboxJira
 from bot.sandbox.notion import SandboxNotion
 from bot.sandbox.slack import SandboxSlack, SlackDriver, render_transcript
 from bot.server import ThreadedServer
 from bot.settings import Settings
 from storage import Database, upgrade
+from storage.repositories import outbox
 
 __all__ = ["DemoSettings", "run_demo"]
 
@@ -67,7 +69,7 @@ def run_demo() -> str:
                 lines += _header(slack, server)
                 for step in SCENARIO:
                     lines += _play(step, driver, slack)
-            lines += _tracking(jira, notion)
+            lines += _tracking(jira, notion, db)
             calls = slack.state.count_by_method()
         db.dispose()
     lines.append("")
@@ -96,21 +98,32 @@ def _mark(slack: SandboxSlack) -> int:
     return slack.state.last_seq
 
 
-def _tracking(jira: SandboxJira, notion: SandboxNotion, timeout: float = 15.0) -> list[str]:
+def _labelled(issues: list[Issue], prefix: str) -> list[Issue]:
+    return [i for i in issues if any(label.startswith(prefix) for label in i.labels)]
+
+
+def _tracking(
+    jira: SandboxJira, notion: SandboxNotion, db: Database, timeout: float = 15.0
+) -> list[str]:
     """What the sandbox Jira and Notion hold once opsbot's outbox has delivered."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        issues = jira.state.issues()
-        resolved = any(issue.status == "Resolved" for issue in issues)
-        if len(issues) == 2 and resolved and len(notion.state.pages()) == 2:
-            break
+        with db.session() as session:
+            if outbox.stats(session, now=utcnow()).pending == 0:
+                break
         time.sleep(0.05)
     lines = ["> Meanwhile opsbot kept Jira and Notion in step (sandbox copies)"]
-    for issue in jira.state.issues():
+    for issue in _labelled(jira.state.issues(), "opsbot-incident-"):
         comments = len(jira.state.comments(issue.key))
         lines.append(
             f"  Jira {issue.key} · {issue.status} · {issue.priority} · {issue.summary}"
             f" · {comments} comment(s)"
+        )
+    for issue in _labelled(jira.state.issues(), "opsbot-action-"):
+        linked = [lk.inward_key for lk in jira.state.links_of(issue.key)]
+        lines.append(
+            f"  Jira {issue.key} · {issue.status} · {issue.summary} · due {issue.duedate}"
+            f" · relates to {', '.join(linked) or 'nothing'}"
         )
     for page in notion.state.pages():
         props = page["properties"]
@@ -118,5 +131,7 @@ def _tracking(jira: SandboxJira, notion: SandboxNotion, timeout: float = 15.0) -
         status = (props["Status"].get("select") or {}).get("name")
         mttr = props["MTTR (min)"].get("number")
         shown = "—" if mttr is None else f"{mttr} min"
-        lines.append(f"  Notion page “{title}” · status {status} · MTTR {shown}")
+        blocks = len(notion.state.blocks(page["id"]))
+        rca = f" · RCA appended ({blocks} blocks)" if blocks else ""
+        lines.append(f"  Notion page “{title}” · status {status} · MTTR {shown}{rca}")
     return [*lines, ""]

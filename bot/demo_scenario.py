@@ -22,7 +22,7 @@ ALERT_TOKEN = secrets.token_urlsafe(16)
 DEMO_POLICY: dict[str, Any] = {
     "slack": {"incidents_channel": "C0INCIDENTS", "alerts_channel": "C0ALERTS"},
     "services": {
-        "checkout-api": {"oncall": ["U0BOB"], "client": "acme", "playbook": "playbooks/api.md"},
+        "checkout-api": {"oncall": ["U0BOB"], "client": "acme", "playbook": "api"},
         "payments": {"escalation_target": ["S0LEADS"]},
     },
     "clients": {
@@ -192,6 +192,46 @@ def _bob_posts_it(driver: SlackDriver) -> object:
     return _said(driver, "C0ACMESHARED", "Service update")
 
 
+RCA_ANSWERS: dict[str, dict[str, str]] = {
+    "timeline": {"reviewed": "Carol, Bob"},
+    "impact": {"duration": "18m", "clients": "none", "users": "~300 payments delayed"},
+    "root_cause": {"text": "The 14:02 deploy shrank the HTTP client pool to 4."},
+    "contributing": {"text": "No canary; pool size not in the deploy checklist."},
+    "five_whys": {"why1": "Timeouts", "why2": "Pool exhausted", "why3": "Config default"},
+    "went": {"well": "Rollback in 6 minutes", "badly": "Nobody acked in time"},
+}
+
+
+def _field(block: str, value: str, kind: str = "plain_text_input") -> dict[str, Any]:
+    key = {"plain_text_input": "value", "users_select": "selected_user"}.get(kind, "selected_date")
+    return {block: {block: {"type": kind, key: value}}}
+
+
+def _open_form(driver: SlackDriver, action_id: str, value: str, callback: str) -> Any:
+    channel = _incident_channel(driver, 2)
+    driver.block_action(action_id, value=value, user_id="U0CAROL", channel_id=channel.id)
+    state = driver.sandbox.state
+    return _wait(lambda: [v for v in state.open_views("U0CAROL") if v.callback_id == callback])[-1]
+
+
+def _carol_writes_the_rca(driver: SlackDriver) -> object:
+    for key, answers in RCA_ANSWERS.items():
+        modal = _open_form(driver, f"rca_section:{key}", f"2:{key}", "rca_section")
+        values: dict[str, Any] = {}
+        for name, text in answers.items():
+            values |= _field(name, text)
+        driver.view_submission(modal.id, values, user_id="U0CAROL")
+    modal = _open_form(driver, "rca_add_action", "2", "rca_action")
+    due = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 7 * 86400))
+    values = (
+        _field("text", "Add pool size to the deploy checklist")
+        | _field("owner", "U0BOB", "users_select")
+        | _field("due", due, "datepicker")
+    )
+    driver.view_submission(modal.id, values, user_id="U0CAROL")
+    return _said(driver, _incident_channel(driver, 2).id, "RCA for incident #2")
+
+
 SCENARIO: tuple[Step, ...] = (
     Step("Prometheus fires CheckoutErrorRate; Alertmanager posts it to opsbot", _alert_fires),
     Step("@bob clicks Acknowledge on the incident card", _bob_acks_from_the_card),
@@ -215,6 +255,14 @@ SCENARIO: tuple[Step, ...] = (
     Step(
         "@carol types `/incident resolve Deploy rolled back, p99 normal for 10 minutes`",
         _in_channel("resolve Deploy rolled back, p99 normal for 10 minutes", "U0CAROL", "Resolved"),
+    ),
+    Step(
+        "@carol writes #2's RCA (six sections and an action item); opsbot posts it as Markdown",
+        _carol_writes_the_rca,
+    ),
+    Step(
+        "@carol types `/incident close` in #2's channel",
+        _in_channel("close", "U0CAROL", "is closed"),
     ),
     Step(
         "@bob mistypes `/incident hlep` in #incidents", lambda d: d.command("hlep", user_id="U0BOB")

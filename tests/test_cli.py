@@ -129,8 +129,11 @@ def test_demo_prints_a_transcript(tmp_path: Path) -> None:
     )
     assert "reported by [email], order card [card]" in result.stdout
     assert "jane.doe@acme.com" not in result.stdout.split("Client update #1")[1]
-    assert "Jira OPS-2 · Resolved · Highest · [S1] #2 Payments API timing out" in result.stdout
-    assert "Notion page “Payments API timing out” · status resolved" in result.stdout
+    assert "Jira OPS-2 · Closed · Highest · [S1] #2 Payments API timing out" in result.stdout
+    assert "Jira OPS-3 · Open · [RCA #2] Add pool size to the deploy checklist" in result.stdout
+    assert "relates to OPS-2" in result.stdout and "RCA appended" in result.stdout
+    assert "WARNING" not in result.stdout
+    assert "Notion page “Payments API timing out” · status closed" in result.stdout
     assert "Did you mean `/incident help`?" in result.stdout
     assert "(only visible to @bob)" in result.stdout
     assert list(tmp_path.iterdir()) == []  # left nothing behind

@@ -6,6 +6,7 @@ retries (the outbox retries, honouring ``Retry-After``). Errors map to ``Transie
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -100,9 +101,52 @@ class JiraTickets:
 
         return await self._run("transition", work)
 
+    async def create_linked(
+        self, fields: dict[str, Any], *, label: str, link_to: str, link_type: str = "Relates"
+    ) -> str:
+        """The issue labelled ``label`` (found, else created), linked once to ``link_to``.
+
+        A retry after a timeout finds the issue by its label and the link among the issue's
+        ``issuelinks``, so neither is made twice."""
+        labels = list(fields.get("labels") or [])
+        tagged = {**fields, "labels": labels if label in labels else [*labels, label]}
+        jql = f'labels = "{label}" ORDER BY created DESC'
+
+        def work(j: JIRA) -> str:
+            found = j.search_issues(jql, maxResults=1)
+            key = str(found[0].key) if found else str(j.create_issue(fields=tagged).key)
+            issue = j.issue(key, fields="issuelinks")
+            if not any(
+                _links_to(link, link_to, link_type)
+                for link in getattr(issue.fields, "issuelinks", None) or []
+            ):
+                _link(j, link_type, inward=link_to, outward=key)
+            return key
+
+        return await self._run("create linked", work)
+
     def browse_url(self, key: str) -> str:
         """The issue's web address."""
         return f"{self._url}/browse/{key}"
+
+
+def _link(j: JIRA, link_type: str, *, inward: str, outward: str) -> None:
+    """``POST /issueLink``. Not ``JIRA.create_issue_link``: given a type name it fetches every
+    link type and logs a warning on each call."""
+    body = {
+        "type": {"name": link_type},
+        "inwardIssue": {"key": inward},
+        "outwardIssue": {"key": outward},
+    }
+    j._session.post(j._get_url("issueLink"), data=json.dumps(body))
+
+
+def _links_to(link: Any, key: str, link_type: str) -> bool:
+    """Whether an ``issuelinks`` entry joins the issue to ``key`` by ``link_type``."""
+    kind = getattr(link, "type", None)
+    names = {str(getattr(kind, a, "")).lower() for a in ("name", "inward", "outward")}
+    other = getattr(link, "inwardIssue", None) or getattr(link, "outwardIssue", None)
+    return link_type.lower() in names and str(getattr(other, "key", "")).upper() == key.upper()
 
 
 def _retry_after(response: Any) -> float | None:

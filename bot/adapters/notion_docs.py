@@ -14,6 +14,7 @@ import httpx
 from notion_client import AsyncClient
 from notion_client.errors import HTTPResponseError, NotionClientErrorBase, RequestTimeoutError
 
+from bot.adapters.notion_blocks import batches, paragraph
 from bot.domain.ports import PermanentError, TransientError
 
 __all__ = ["OPSBOT_ID_PROPERTY", "NotionDocs"]
@@ -92,6 +93,45 @@ class NotionDocs:
     async def update(self, page_id: str, properties: dict[str, Any]) -> None:
         """Set the page's properties."""
         await self._call("pages.update", self._client.pages.update(page_id, properties=properties))
+
+    async def children(self, block_id: str) -> list[dict[str, Any]]:
+        """Every child block of a page or block, in order (all result pages)."""
+        out: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while True:
+            more = {"start_cursor": cursor} if cursor else {}
+            found = await self._call(
+                "blocks.children.list",
+                self._client.blocks.children.list(block_id, page_size=100, **more),
+            )
+            out += found.get("results") or []
+            cursor = found.get("next_cursor")
+            if not found.get("has_more") or not cursor:
+                return out
+
+    async def append_rca(self, page_id: str, blocks: list[dict[str, Any]], *, marker: str) -> None:
+        """Append a marker paragraph and ``blocks``, at most 100 per request, once.
+
+        The page's children are read first: from the marker paragraph on, the blocks there
+        are ours from an earlier attempt (cut short by a rate limit, an error or a timeout
+        after Notion applied it), so only the rest is appended."""
+        present = await self.children(page_id)
+        wanted = [paragraph(marker, italic=True, color="gray"), *blocks]
+        start = next((i for i, b in enumerate(present) if _is_marker(b, marker)), None)
+        done = 0 if start is None else len(present) - start
+        for batch in batches(wanted[done:]):
+            await self._call(
+                "blocks.children.append",
+                self._client.blocks.children.append(page_id, children=batch),
+            )
+
+
+def _is_marker(block: dict[str, Any], marker: str) -> bool:
+    if block.get("type") != "paragraph":
+        return False
+    items = (block.get("paragraph") or {}).get("rich_text") or []
+    text = "".join(str(i.get("plain_text") or i.get("text", {}).get("content", "")) for i in items)
+    return text == marker
 
 
 def _rich_text(text: str) -> dict[str, Any]:

@@ -5,14 +5,33 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain.incident import IncidentView
+from bot.domain.rca import ActionItem
 from bot.policy import JiraPolicy
 
-__all__ = ["incident_label", "jira_fields", "notion_properties", "slack_link"]
+__all__ = [
+    "action_fields",
+    "action_label",
+    "incident_label",
+    "jira_fields",
+    "notion_properties",
+    "rca_marker",
+    "slack_link",
+]
 
 
 def incident_label(incident_id: int) -> str:
     """The Jira label (and Notion ``opsbot id``) that makes creation idempotent."""
     return f"opsbot-incident-{incident_id}"
+
+
+def action_label(action_id: int) -> str:
+    """The Jira label that makes an RCA action item's issue idempotent."""
+    return f"opsbot-action-{action_id}"
+
+
+def rca_marker(incident_id: int) -> str:
+    """The paragraph that starts the RCA on the incident's Notion page (found on a retry)."""
+    return f"opsbot rca of incident {incident_id}"
 
 
 def slack_link(channel_id: str | None) -> str | None:
@@ -47,6 +66,35 @@ def jira_fields(
     if component:
         fields["components"] = [{"name": component}]
     return fields
+
+
+def action_fields(
+    item: ActionItem,
+    *,
+    action_id: int,
+    incident_id: int,
+    incident_key: str,
+    project: str,
+    policy: JiraPolicy,
+) -> dict[str, Any]:
+    """Fields for an RCA action item's issue (linked to the incident's issue ``incident_key``).
+    Not the incident's label: searching for that must keep finding the incident's issue."""
+    title = " ".join(item.text.split())
+    lines = [
+        item.text,
+        "",
+        f"RCA action item of incident #{incident_id} ({incident_key}).",
+        f"Owner: {item.owner} (Slack user)",
+        f"Due: {item.due.isoformat()}",
+    ]
+    return {
+        "project": {"key": project},
+        "issuetype": {"name": policy.issue_type},
+        "summary": f"[RCA #{incident_id}] {title}"[:250],
+        "description": "\n".join(lines),
+        "duedate": item.due.isoformat(),
+        "labels": [*policy.labels, action_label(action_id)],
+    }
 
 
 def _text(value: str | None) -> dict[str, Any]:

@@ -115,6 +115,13 @@ class TicketPort(Protocol):
         """Move the issue through the transition called ``name`` (False: not available now)."""
         ...
 
+    async def create_linked(
+        self, fields: dict[str, Any], *, label: str, link_to: str, link_type: str = "Relates"
+    ) -> str:
+        """The issue carrying ``label`` (created from ``fields`` plus that label if there is
+        none), linked to ``link_to`` by ``link_type`` unless that link exists; its key."""
+        ...
+
     def browse_url(self, key: str) -> str:
         """The issue's web address."""
         ...
@@ -133,4 +140,9 @@ class DocumentPort(Protocol):
 
     async def update(self, page_id: str, properties: dict[str, Any]) -> None:
         """Set the page's properties."""
+        ...
+
+    async def append_rca(self, page_id: str, blocks: Blocks, *, marker: str) -> None:
+        """Append ``blocks`` to the page once, after a first block holding ``marker``: the
+        blocks already there after the marker (an earlier, partial attempt) are not repeated."""
         ...

@@ -153,3 +153,18 @@ def test_concurrent_creates_get_unique_keys(sandbox: SandboxJira, state: JiraSta
         keys = list(pool.map(create, range(16)))
     assert sorted(keys, key=lambda k: int(k[4:])) == [f"OPS-{n}" for n in range(1, 17)]
     assert len({i.id for i in state.issues()}) == 16
+
+
+def test_due_date_is_set_read_edited_and_validated(
+    client: JIRA, http: httpx.Client, state: JiraState
+) -> None:
+    issue = client.create_issue(fields=incident_fields(duedate="2030-01-31"))
+    assert issue.fields.duedate == "2030-01-31"
+    issue.update(fields={"duedate": "2030-02-01"})
+    stored = state.issue("OPS-1")
+    assert stored is not None and stored.duedate == "2030-02-01"
+    errors = jira_error(client.create_issue, fields=incident_fields(duedate="31/01/2030"))
+    assert errors.response.json()["errors"] == {"duedate": "Error parsing date string: 31/01/2030"}
+    fields = http.get("/rest/api/2/issue/createmeta/OPS/issuetypes/10011").json()["fields"]
+    due = next(f for f in fields if f["fieldId"] == "duedate")
+    assert due["schema"] == {"type": "date", "system": "duedate"} and not due["required"]

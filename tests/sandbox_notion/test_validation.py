@@ -60,6 +60,17 @@ def test_text_over_2000_characters(client: Client, ds: str) -> None:
     assert len(ok["properties"]["Service"]["rich_text"][0]["plain_text"]) == 2000
 
 
+def test_text_length_counts_utf16_units_like_notion(client: Client, ds: str) -> None:
+    astral = "x" * 1999 + "\N{ROCKET}"  # 2000 characters, 2001 UTF-16 code units
+    message = create_error(client, ds, Service={"rich_text": text(astral)})
+    assert message.endswith("should be ≤ `2000`, instead was `2001`.")
+    page = client.pages.create(
+        parent=parent(ds),
+        properties=incident_properties(Service={"rich_text": text("x" * 1998 + "\N{ROCKET}")}),
+    )
+    assert page["properties"]["Service"]["rich_text"][0]["plain_text"].endswith("\N{ROCKET}")
+
+
 def test_a_new_select_option_is_added_but_only_by_a_successful_write(
     client: Client, ds: str
 ) -> None:

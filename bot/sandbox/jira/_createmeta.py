@@ -23,6 +23,7 @@ _STANDARD_META: dict[str, tuple[str, dict[str, Any], list[str]]] = {
         {"type": "array", "items": "component", "system": "components"},
         ["add", "set", "remove"],
     ),
+    "duedate": ("Due date", {"type": "date", "system": "duedate"}, ["set"]),
 }
 _CUSTOM_TYPES = {
     "string": "com.atlassian.jira.plugin.system.customfieldtypes:textfield",

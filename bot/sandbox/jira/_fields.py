@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from ._errors import JiraApiError
@@ -12,8 +13,8 @@ if TYPE_CHECKING:
     from ._state import JiraState
 
 # Standard fields the sandbox's create and edit screens carry (besides custom fields).
-STANDARD = ("project", "issuetype", "summary", "description", "priority", "labels", "components")
-EDITABLE = ("summary", "description", "priority", "labels", "components")
+EDITABLE = ("summary", "description", "priority", "labels", "components", "duedate")
+STANDARD = ("project", "issuetype", *EDITABLE)
 
 
 def _cannot_set(name: str) -> str:
@@ -71,6 +72,19 @@ def _description(value: Any, errors: dict[str, str]) -> str | None:
     if value is None or isinstance(value, str):
         return value
     errors["description"] = "Operation value must be a string"  # v2 takes plain text, not ADF
+    return None
+
+
+def _duedate(value: Any, errors: dict[str, str]) -> str | None:
+    """A due date: ``YYYY-MM-DD`` or null."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return dt.date.fromisoformat(value).isoformat()
+        except ValueError:
+            pass
+    errors["duedate"] = f"Error parsing date string: {value}"
     return None
 
 
@@ -158,6 +172,7 @@ def validate_create(state: JiraState, fields: Any) -> dict[str, Any]:
         "priority": _priority(state, fields.get("priority"), errors),
         "labels": _labels(fields.get("labels"), errors),
         "components": _components(project, fields.get("components"), errors),
+        "duedate": _duedate(fields.get("duedate"), errors),
         "custom": {},
     }
     type_name = itype.name if itype else ""
@@ -193,6 +208,8 @@ def _set_field(
         issue.labels = _labels(value, errors)
     elif name == "components":
         issue.components = _components(project, value, errors)
+    elif name == "duedate":
+        issue.duedate = _duedate(value, errors)
     elif (fdef := state.fields.get(name)) is not None and fdef.applies_to(issue.issue_type):
         new = _custom(fdef, value, errors)
         if new is None and fdef.required:
@@ -249,7 +266,7 @@ def apply_edit(
     """Validate and apply an edit to ``issue`` (all or nothing); returns comments to add."""
     if not isinstance(fields, dict) or not isinstance(update, dict):
         raise JiraApiError(400, ["'fields' and 'update' must be objects."])
-    snapshot = (issue.summary, issue.description, issue.priority)
+    snapshot = (issue.summary, issue.description, issue.priority, issue.duedate)
     lists = (list(issue.labels), list(issue.components), dict(issue.custom))
     errors: dict[str, str] = {}
     comments: list[str] = []
@@ -260,7 +277,7 @@ def apply_edit(
     for name, ops in update.items():
         comments += _update_ops(state, issue, name, ops, errors)
     if errors:
-        issue.summary, issue.description, issue.priority = snapshot
+        issue.summary, issue.description, issue.priority, issue.duedate = snapshot
         issue.labels, issue.components, issue.custom = lists
         raise JiraApiError(400, errors=errors)
     return comments

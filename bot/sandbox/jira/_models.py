@@ -145,6 +145,7 @@ class Issue:
     priority: str | None = None
     labels: list[str] = field(default_factory=list)
     components: list[str] = field(default_factory=list)
+    duedate: str | None = None  # YYYY-MM-DD
     custom: dict[str, Any] = field(default_factory=dict)
     resolution: str | None = None
     resolution_date: str | None = None

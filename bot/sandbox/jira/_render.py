@@ -227,6 +227,7 @@ class Renderer:
             "components": [
                 self.component(c) for c in project.components if c.name in issue.components
             ],
+            "duedate": issue.duedate,
             "status": self.status(st.statuses[issue.status]),
             "statusCategory": self.status(st.statuses[issue.status])["statusCategory"],
             "resolution": self.resolution(issue.resolution),

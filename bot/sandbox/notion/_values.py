@@ -1,7 +1,8 @@
 """Request validation and response rendering: rich text, property values, blocks.
 
 Checks follow Notion's: unknown property, wrong type, more than 100 rich text items, text
-content over 2000 characters, bad dates and select names all answer 400 ``validation_error``.
+content over 2000 characters (UTF-16 code units, as Notion counts them), more than 100
+children, bad dates and select names all answer 400 ``validation_error``.
 """
 
 from __future__ import annotations
@@ -34,10 +35,10 @@ def _rich_text_item(item: Any, path: str) -> Json:
     content = text.get("content")
     if not isinstance(content, str):
         raise body_invalid(f"{path}.text.content", "should be a string")
-    if len(content) > MAX_TEXT:
+    units = len(content.encode("utf-16-le")) // 2  # Notion counts UTF-16 code units
+    if units > MAX_TEXT:
         raise body_invalid(
-            f"{path}.text.content.length",
-            f"should be ≤ `{MAX_TEXT}`, instead was `{len(content)}`",
+            f"{path}.text.content.length", f"should be ≤ `{MAX_TEXT}`, instead was `{units}`"
         )
     link = text.get("link")
     href: str | None = None
