@@ -178,7 +178,7 @@ class WorkflowOverview:
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
-    """The ``q`` quantile (0–1) by nearest rank; None for no values."""
+    """The ``q`` quantile (0 to 1) by nearest rank; None for no values."""
     if not values:
         return None
     ordered = sorted(values)
