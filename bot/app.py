@@ -15,14 +15,19 @@ from slack_bolt.authorization import AuthorizeResult
 
 from bot import __version__
 from bot.adapters.jira_tickets import JiraTickets
+from bot.adapters.langgraph_runs import LangGraphRuns
+from bot.adapters.n8n_runs import N8nRuns
 from bot.adapters.notion_docs import NotionDocs
+from bot.adapters.prometheus_kpis import PrometheusKpis
 from bot.adapters.slack import BotIdentity, make_web_client
 from bot.adapters.slack.chat import SlackChat
 from bot.clock import Clock, utcnow
+from bot.domain.runs import HitlSource, RunSource
 from bot.metrics import Metrics
 from bot.policy import Policy
 from bot.services.outbox_worker import Deliverer, EffectRouter, OutboxWorker
 from bot.services.registry import Services, build_services, outbox_figures
+from bot.services.runs import RunsService
 from bot.services.slack_effects import SlackEffects
 from bot.services.sync import SyncTargets
 from bot.services.sync_effects import SyncEffects
@@ -53,6 +58,7 @@ def create_app(
     policy = policy or Policy()
     metrics = Metrics()
     sync = SyncTargets(jira=settings.enabled("jira"), notion=settings.enabled("notion"))
+    runs, hitl_source = _run_sources(settings, policy, clock)
     services = build_services(
         db=database,
         policy=policy,
@@ -60,6 +66,8 @@ def create_app(
         metrics=metrics,
         slack=settings.enabled("slack"),
         sync=sync,
+        runs=runs,
+        hitl=hitl_source,
     )
     identity = BotIdentity()
     bolt = _slack_app(settings, services, identity)
@@ -70,6 +78,7 @@ def create_app(
         services.lifecycle.waker = worker.wake
         services.client_updates.waker = worker.wake
         services.checklists.waker = worker.wake
+        services.hitl.waker = worker.wake
     timers = TimerRunner(
         db=database,
         policy=policy,
@@ -91,6 +100,8 @@ def create_app(
         background = []
         if worker is not None:
             background.append(asyncio.create_task(worker.run()))
+        if services.hitl.enabled and settings.enabled("slack"):
+            background.append(asyncio.create_task(services.hitl.run()))
         task = None
         if slack_token is not None:
             client = make_web_client(
@@ -106,6 +117,7 @@ def create_app(
         for job in background:
             with contextlib.suppress(asyncio.CancelledError):
                 await job
+        await services.runs.aclose()
         if db is None:
             database.dispose()
 
@@ -218,6 +230,24 @@ def _sync_adapters(
             timeout=policy.jira.timeout.total_seconds(),
         )
     return tickets, documents
+
+
+def _run_sources(
+    settings: Settings, policy: Policy, clock: Clock
+) -> tuple[RunsService, HitlSource | None]:
+    """The ``/runs`` service over the configured sources, and the HITL source (LangGraph)."""
+    timeout = policy.runs.source_timeout.total_seconds()
+    sources: list[RunSource] = []
+    langgraph = None
+    if settings.langgraph_url:
+        langgraph = LangGraphRuns(url=settings.langgraph_url, timeout=timeout)
+        sources.append(langgraph)
+    if settings.n8n_url and settings.n8n_api_key:
+        key = settings.n8n_api_key.get_secret_value()
+        sources.append(N8nRuns(url=settings.n8n_url, api_key=key, timeout=timeout))
+    prometheus = settings.prometheus_url
+    kpis = PrometheusKpis(url=prometheus, timeout=timeout) if prometheus else None
+    return RunsService(policy=policy, clock=clock, sources=sources, kpis=kpis), langgraph
 
 
 def _log_integrations(settings: Settings, metrics: Metrics) -> None:

@@ -31,10 +31,14 @@ __all__ = [
     "AccessRoles",
     "AlertingPolicy",
     "ClientPolicy",
+    "HitlPolicy",
     "JiraPolicy",
+    "KpiPolicy",
+    "ObjectivePolicy",
     "OutboxPolicy",
     "Policy",
     "RedactionPolicy",
+    "RunsPolicy",
     "ServicePolicy",
     "SeverityPolicy",
     "SlackPolicy",
@@ -174,6 +178,46 @@ class ClientPolicy(_Section):
     template: str | None = None  # the client update form's starting text ({status}, {next_update})
 
 
+class KpiPolicy(_Section):
+    """A named KPI: its PromQL query, and optionally a threshold."""
+
+    query: str
+    threshold: float | None = None
+    above_is_bad: bool = True
+    unit: str = ""
+
+
+def _kpi(value: Any) -> Any:
+    return {"query": value} if isinstance(value, str) else value
+
+
+class RunsPolicy(_Section):
+    """``/runs``: the default window, per-source timeout, answer cache, page size, KPIs."""
+
+    window: Duration = timedelta(hours=24)
+    source_timeout: Duration = timedelta(seconds=2)
+    cache_for: Duration = timedelta(seconds=5)
+    page_size: int = Field(default=10, ge=1, le=25)
+    kpis: dict[str, Annotated[KpiPolicy, BeforeValidator(_kpi)]] = Field(default_factory=dict)
+
+
+class HitlPolicy(_Section):
+    """Where runs waiting for a human are posted, and the least role that may decide."""
+
+    channel: str | None = None
+    role: Literal["viewer", "responder", "commander", "admin"] = "responder"
+    poll_every: Duration = timedelta(seconds=10)
+
+
+class ObjectivePolicy(_Section):
+    """A workflow's health objective; breaking it opens (or updates) an incident."""
+
+    error_rate_above: float | None = Field(default=None, gt=0, le=1)
+    over: Duration = timedelta(minutes=15)
+    consecutive_failures: int | None = Field(default=None, ge=1)
+    severity: SeverityName = "S3"
+
+
 class AccessRoles(_Section):
     """Who holds opsbot-wide roles (Slack user ids U…/W… and user group ids S…). Everyone else
     in the home team is a responder; users of other teams are clients."""
@@ -213,6 +257,9 @@ class Policy(_Section):
     stale_after: Duration = timedelta(hours=8)
     incident_roles: list[str] = Field(default_factory=lambda: ["commander", "comms", "scribe"])
     roles: AccessRoles = Field(default_factory=AccessRoles)
+    runs: RunsPolicy = Field(default_factory=RunsPolicy)
+    hitl: HitlPolicy = Field(default_factory=HitlPolicy)
+    workflow_objectives: dict[str, ObjectivePolicy] = Field(default_factory=dict)
     jira: JiraPolicy = Field(default_factory=JiraPolicy)
     outbox: OutboxPolicy = Field(default_factory=OutboxPolicy)
     clients: dict[str, ClientPolicy] = Field(default_factory=dict)

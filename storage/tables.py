@@ -15,6 +15,7 @@ __all__ = [
     "AlertRow",
     "ChecklistItemRow",
     "ClientUpdateRow",
+    "HitlRequestRow",
     "IncidentRoleRow",
     "IncidentRow",
     "OutboxRow",
@@ -152,6 +153,27 @@ class RcaActionItemRow(SQLModel, table=True):
     created_by: str = Field(max_length=32)
     created_at: datetime = _ts(nullable=False)
     jira_key: str | None = Field(default=None, max_length=32)
+
+
+class HitlRequestRow(SQLModel, table=True):
+    """A workflow run waiting for a human, posted to Slack; who decided, when and why."""
+
+    __tablename__ = "hitl_requests"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=16)
+    thread_id: str = Field(max_length=100, unique=True)
+    run_id: str = Field(max_length=100)
+    workflow: str = Field(max_length=200)
+    question: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="waiting", max_length=16)  # waiting|deciding|approved|rejected|gone
+    slack_channel: str | None = Field(default=None, max_length=32)
+    slack_ts: str | None = Field(default=None, max_length=32)
+    decided_by: str | None = Field(default=None, max_length=32)
+    decided_at: datetime | None = _ts()
+    comment: str | None = Field(default=None, sa_column=Column(Text))
+    result_state: str | None = Field(default=None, max_length=16)
+    created_at: datetime = _ts(nullable=False)
 
 
 class ClientUpdateRow(SQLModel, table=True):

@@ -120,5 +120,11 @@ INCIDENT = CommandSet(
 RUNS = CommandSet(
     command="/runs",
     summary="workflow runs (LangGraph, n8n) and KPIs",
-    subcommands=(SubCommand("help", "", "show this help"),),
+    subcommands=(
+        SubCommand("[--since 6h]", "", "runs per workflow: states, error rate, p50/p95, failures"),
+        SubCommand("<workflow>", "[--since 6h] [--status error] [--page N]", "one workflow's runs"),
+        SubCommand("show", "<run-id>", "one run: its steps, failure, decisions"),
+        SubCommand("kpi", "", "the business KPIs with trend and threshold"),
+        SubCommand("help", "", "show this help"),
+    ),
 )

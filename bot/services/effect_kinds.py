@@ -12,6 +12,8 @@ __all__ = [
     "COSMETIC",
     "DEAD_LETTER",
     "ESCALATION",
+    "HITL_DECIDED",
+    "HITL_REQUEST",
     "INCIDENT_CHANGED",
     "INCIDENT_OPENED",
     "NORMAL",
@@ -39,6 +41,8 @@ DEAD_LETTER = "slack.dead_letter"  # tell the incidents channel a sync effect ga
 CLIENT_PREVIEW = "slack.client_preview"  # show a redacted client update draft, with buttons
 CLIENT_POST = "slack.client_post"  # post an approved update to the client's shared channel
 CHECKLIST_CHANGED = "slack.checklist"  # edit the comms checklist or playbook message (coalesced)
+HITL_REQUEST = "slack.hitl_request"  # post a run waiting for a human, with Approve/Reject
+HITL_DECIDED = "slack.hitl_decided"  # edit it: who decided, when, the run's new state
 RCA_DOC = "slack.rca_doc"  # post (or edit) the finished RCA document in the incident channel
 
 URGENT, NORMAL, COSMETIC = 0, 1, 2

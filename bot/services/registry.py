@@ -9,6 +9,7 @@ from typing import Any
 from bot.clock import Clock
 from bot.domain.alertmanager import AMNotification
 from bot.domain.incident import IncidentView, TimelineView
+from bot.domain.runs import HitlSource
 from bot.domain.severity import Severity
 from bot.metrics import Metrics
 from bot.policy import Policy
@@ -16,8 +17,10 @@ from bot.services import client_updates, incident_state, intake, lifecycle, quer
 from bot.services.checklist_service import ChecklistService
 from bot.services.client_portal import ClientPortalService
 from bot.services.client_updates import ClientUpdateView
+from bot.services.hitl import HitlService
 from bot.services.intake import IntakeResult
 from bot.services.lifecycle import Actor, Change
+from bot.services.runs import RunsService
 from bot.services.sync import NO_SYNC, SyncTargets
 from storage.db import Database
 from storage.repositories import outbox as outbox_repo
@@ -244,6 +247,8 @@ class Services:
     client_updates: ClientUpdateService
     client_portal: ClientPortalService
     checklists: ChecklistService
+    runs: RunsService
+    hitl: HitlService
     metrics: Metrics
 
     def as_context(self) -> dict[str, Any]:
@@ -255,6 +260,8 @@ class Services:
             "client_updates": self.client_updates,
             "client_portal": self.client_portal,
             "checklists": self.checklists,
+            "runs": self.runs,
+            "hitl": self.hitl,
             "metrics": self.metrics,
         }
 
@@ -267,8 +274,10 @@ def build_services(
     metrics: Metrics,
     slack: bool,
     sync: SyncTargets = NO_SYNC,
+    runs: RunsService | None = None,
+    hitl: HitlSource | None = None,
 ) -> Services:
-    """Bind every service to its dependencies."""
+    """Bind every service to its dependencies (``runs``: the run sources, none by default)."""
     return Services(
         slack_events=SlackEventService(db=db, clock=clock),
         intake=IntakeService(
@@ -279,5 +288,7 @@ def build_services(
         client_updates=ClientUpdateService(db=db, policy=policy, clock=clock),
         client_portal=ClientPortalService(db=db, policy=policy),
         checklists=ChecklistService(db=db, policy=policy, clock=clock, slack=slack, sync=sync),
+        runs=runs or RunsService(policy=policy, clock=clock),
+        hitl=HitlService(db=db, policy=policy, clock=clock, source=hitl),
         metrics=metrics,
     )

@@ -21,6 +21,7 @@ from bot.services import effect_kinds as fx
 from bot.services import incident_state as state
 from bot.services.checklist_effects import ChecklistEffects
 from bot.services.client_effects import ClientEffects
+from bot.services.hitl_effects import HitlEffects
 from bot.services.incident_state import SlackRefs
 from storage.db import Database
 from storage.repositories.outbox import Claimed
@@ -42,6 +43,7 @@ class SlackEffects:
 
     def __post_init__(self) -> None:
         clients = ClientEffects(db=self.db, chat=self.chat, policy=self.policy, clock=self.clock)
+        hitl = HitlEffects(db=self.db, chat=self.chat, policy=self.policy, clock=self.clock)
         self._lists = ChecklistEffects(
             db=self.db, chat=self.chat, policy=self.policy, clock=self.clock
         )
@@ -62,6 +64,8 @@ class SlackEffects:
             fx.CLIENT_POST: clients.post,
             fx.CHECKLIST_CHANGED: self._lists.changed,
             fx.RCA_DOC: self._lists.rca_doc,
+            fx.HITL_REQUEST: hitl.request,
+            fx.HITL_DECIDED: hitl.decided,
         }
 
     async def deliver(self, effect: Claimed) -> None:

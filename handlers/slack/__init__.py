@@ -14,6 +14,7 @@ from handlers.slack import (
     client_portal,
     commands,
     events,
+    hitl_actions,
     incident_actions,
     middleware,
 )
@@ -41,5 +42,6 @@ def register(
     incident_actions.register(bolt)
     client_actions.register(bolt)
     checklist_actions.register(bolt)
+    hitl_actions.register(bolt)
     client_portal.register(bolt)
     events.register(bolt, timeline_emoji=timeline_emoji)

@@ -613,6 +613,11 @@ class Prometheus(_Process):
     ``tmp_dir/prometheus-data``. ``scrape_target_url`` is the full URL of the metrics
     endpoint (e.g. :attr:`MetricTarget.url`); scraped series get ``job=<job>`` and
     ``instance=<host:port>`` labels, which therefore appear on the alerts.
+
+    For a Prometheus that only scrapes (e.g. for PromQL queries against
+    :class:`WorkflowExporter`), pass ``rules=""`` and ``alertmanager_url=None``: no rule
+    file and no ``alerting`` section are written, and :meth:`wait_until_wired` then only
+    waits for the scrape.
     """
 
     name = "prometheus"
@@ -623,7 +628,7 @@ class Prometheus(_Process):
         tmp_dir: Path,
         scrape_target_url: str,
         rules: str,
-        alertmanager_url: str,
+        alertmanager_url: str | None,
         *,
         job: str = "opsbot-e2e",
         interval: str = "1s",
@@ -653,25 +658,30 @@ class Prometheus(_Process):
     def config(self) -> dict[str, Any]:
         """The configuration as a dict (written as JSON, which is valid YAML)."""
         target = urlsplit(self.scrape_target_url)
-        am = urlsplit(self.alertmanager_url)
-        if not target.netloc or not am.netloc:
+        am = urlsplit(self.alertmanager_url or "")
+        if not target.netloc or (self.alertmanager_url is not None and not am.netloc):
             raise ValueError("scrape_target_url and alertmanager_url must be absolute URLs")
-        am_config: dict[str, Any] = {
-            "scheme": am.scheme or "http",
-            "api_version": "v2",
-            "timeout": "5s",
-            "static_configs": [{"targets": [am.netloc]}],
-        }
-        if am.path.rstrip("/"):
-            am_config["path_prefix"] = am.path.rstrip("/")
-        return {
+        config: dict[str, Any] = {
             "global": {
                 "scrape_interval": self.interval,
                 "scrape_timeout": self.interval,
                 "evaluation_interval": self.interval,
             },
-            "rule_files": [str(self.rules_path)],
-            "alerting": {"alertmanagers": [am_config]},
+        }
+        if self.rules:  # empty: no rule file
+            config["rule_files"] = [str(self.rules_path)]
+        if self.alertmanager_url is not None:
+            am_config: dict[str, Any] = {
+                "scheme": am.scheme or "http",
+                "api_version": "v2",
+                "timeout": "5s",
+                "static_configs": [{"targets": [am.netloc]}],
+            }
+            if am.path.rstrip("/"):
+                am_config["path_prefix"] = am.path.rstrip("/")
+            config["alerting"] = {"alertmanagers": [am_config]}
+        return {
+            **config,
             "scrape_configs": [
                 {
                     "job_name": self.job,
@@ -727,10 +737,14 @@ class Prometheus(_Process):
         return result
 
     def is_wired(self) -> bool:
-        """True once the target was scraped successfully and Alertmanager is active."""
+        """True once the target was scraped successfully and Alertmanager (if one is
+        configured) is active."""
         targets = self.api("targets?state=active")["activeTargets"]
-        ams = self.api("alertmanagers")["activeAlertmanagers"]
-        return any(t.get("health") == "up" for t in targets) and bool(ams)
+        if not any(t.get("health") == "up" for t in targets):
+            return False
+        return self.alertmanager_url is None or bool(
+            self.api("alertmanagers")["activeAlertmanagers"]
+        )
 
     def wait_until_wired(self, timeout: float = 20.0) -> float:
         """Wait until :meth:`is_wired`; returns the seconds waited.

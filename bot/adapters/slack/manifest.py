@@ -18,8 +18,8 @@ __all__ = [
 PLACEHOLDER_URL = "https://opsbot.example.com"
 
 SLASH_COMMANDS: dict[str, tuple[str, str]] = {
-    "/incident": ("Run incidents: declare, ack, update, resolve", "help"),
-    "/runs": ("Workflow runs (LangGraph, n8n) and KPIs", "help"),
+    "/incident": ("Run incidents: declare, ack, update, resolve, rca", "help"),
+    "/runs": ("Workflow runs (LangGraph, n8n) and KPIs", "[workflow | show <run-id> | kpi]"),
 }
 # Only what opsbot calls today; each feature adds the scopes it needs.
 BOT_SCOPES: tuple[str, ...] = (

@@ -43,6 +43,12 @@ def seed_workspace(state: SlackState) -> None:
         purpose="Alert firehose",
     )
     state.add_channel(
+        "C0APPROVALS",
+        "approvals",
+        members=[state.bot_user_id, *humans],
+        purpose="Workflow runs waiting for a human decision",
+    )
+    state.add_channel(
         "C0ACMESHARED",
         "acme-shared",
         members=[state.bot_user_id, "U0ALICE", "U0ACMEUSER"],
