@@ -32,6 +32,7 @@ from bot.services.slack_effects import SlackEffects
 from bot.services.sync import SyncTargets
 from bot.services.sync_effects import SyncEffects
 from bot.services.timer_runner import TimerRunner
+from bot.services.workflow_health import WorkflowHealth
 from bot.settings import INTEGRATIONS, Settings
 from handlers import slack as slack_handlers
 from handlers.http.alertmanager import alertmanager_router
@@ -69,6 +70,9 @@ def create_app(
         runs=runs,
         hitl=hitl_source,
     )
+    health = WorkflowHealth(
+        db=database, policy=policy, clock=clock, runs=services.runs, intake=services.intake
+    )
     identity = BotIdentity()
     bolt = _slack_app(settings, services, identity)
     slack_token = settings.slack_bot_token
@@ -102,6 +106,8 @@ def create_app(
             background.append(asyncio.create_task(worker.run()))
         if services.hitl.enabled and settings.enabled("slack"):
             background.append(asyncio.create_task(services.hitl.run()))
+        if health.enabled:
+            background.append(asyncio.create_task(health.run()))
         task = None
         if slack_token is not None:
             client = make_web_client(

@@ -198,6 +198,7 @@ class RunsPolicy(_Section):
     source_timeout: Duration = timedelta(seconds=2)
     cache_for: Duration = timedelta(seconds=5)
     page_size: int = Field(default=10, ge=1, le=25)
+    check_every: Duration = timedelta(minutes=1)  # how often workflow objectives are judged
     kpis: dict[str, Annotated[KpiPolicy, BeforeValidator(_kpi)]] = Field(default_factory=dict)
 
 

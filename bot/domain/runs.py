@@ -16,6 +16,8 @@ from enum import StrEnum
 from typing import Protocol
 
 __all__ = [
+    "FAILED",
+    "FINISHED",
     "Decision",
     "HitlSource",
     "KpiReading",

@@ -113,6 +113,10 @@ class RunsService:
         runs.sort(key=lambda r: r.started_at.timestamp() if r.started_at else 0.0, reverse=True)
         return Answer(runs, tuple(why for _, why in results if why))
 
+    async def recent(self, since: timedelta) -> Answer[list[Run]]:
+        """Every source's runs of the last ``since``, newest first (not cached)."""
+        return await self._runs(since, None, FETCH_LIMIT)
+
     async def overview(self, since: timedelta | None) -> Answer[list[WorkflowOverview]]:
         """Runs per workflow over the window."""
         window = since or self.policy.runs.window
