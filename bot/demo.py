@@ -17,9 +17,11 @@ from pydantic_settings import SettingsConfigDict
 
 from bot.app import create_app
 from bot.clock import utcnow
-from bot.demo_scenario import ALERT_TOKEN, DEMO_POLICY, SCENARIO, Step
+from bot.demo_scenario import ALERT_TOKEN, DEMO_POLICY, SCENARIO, Step, runs_steps
 from bot.policy import Policy
 from bot.sandbox.jira import Issue, SandboxJira
+from bot.sandbox.langgraph import LangGraphError, LangGraphServer
+from bot.sandbox.n8n import DEFAULT_API_KEY, SandboxN8n, demo_state
 from bot.sandbox.notion import SandboxNotion
 from bot.sandbox.slack import SandboxSlack, SlackDriver, render_transcript
 from bot.server import ThreadedServer
@@ -45,6 +47,8 @@ def run_demo() -> str:
         slack = stack.enter_context(SandboxSlack())
         jira = stack.enter_context(SandboxJira())
         notion = stack.enter_context(SandboxNotion())
+        n8n = stack.enter_context(SandboxN8n(demo_state(DEFAULT_API_KEY)))
+        langgraph, langgraph_note = _langgraph(stack, Path(tmp))
         slack.state.add_usergroup("S0LEADS", "incident-leads", ["U0ALICE", "U0CAROL"])
         settings = DemoSettings(
             database_url=f"sqlite:///{Path(tmp) / 'demo.db'}",
@@ -59,6 +63,9 @@ def run_demo() -> str:
             notion_token=notion.state.token,
             notion_api_url=notion.url,
             notion_database_id=notion.state.database_id,
+            n8n_url=n8n.url,
+            n8n_api_key=DEFAULT_API_KEY,
+            langgraph_url=langgraph.url if langgraph else None,
             opsbot_env="development",
         )
         db = Database(settings.database_url)
@@ -67,8 +74,10 @@ def run_demo() -> str:
         with ThreadedServer(create_app(settings, policy, db=db)) as server:
             with SlackDriver(server.url + "/slack/events", signing_secret, slack) as driver:
                 lines += _header(slack, server)
-                for step in SCENARIO:
+                for step in (*SCENARIO, *runs_steps(langgraph.url if langgraph else None)):
                     lines += _play(step, driver, slack)
+                if langgraph_note:
+                    lines += [langgraph_note, ""]
             lines += _tracking(jira, notion, db)
             calls = slack.state.count_by_method()
         db.dispose()
@@ -77,6 +86,19 @@ def run_demo() -> str:
         "Slack Web API calls: " + (", ".join(f"{m} x{n}" for m, n in calls.items()) or "none")
     )
     return "\n".join(lines)
+
+
+def _langgraph(stack: ExitStack, tmp: Path) -> tuple[LangGraphServer | None, str | None]:
+    """The LangGraph dev server for the HITL step, or why it is left out."""
+    server = LangGraphServer(tmp / "langgraph")
+    server.workdir.mkdir()
+    try:
+        server.start()
+    except LangGraphError as exc:
+        first = str(exc).splitlines()[0]
+        return None, f"> (LangGraph steps left out: {first})"
+    stack.callback(server.stop)
+    return server, None
 
 
 def _header(slack: SandboxSlack, server: ThreadedServer) -> list[str]:

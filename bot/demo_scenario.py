@@ -16,7 +16,7 @@ import httpx
 from bot.sandbox.slack import SlackDriver
 from bot.sandbox.slack._models import Channel, Message
 
-__all__ = ["ALERT_TOKEN", "DEMO_POLICY", "SCENARIO", "Step"]
+__all__ = ["ALERT_TOKEN", "DEMO_POLICY", "SCENARIO", "Step", "runs_steps"]
 
 ALERT_TOKEN = secrets.token_urlsafe(16)
 DEMO_POLICY: dict[str, Any] = {
@@ -33,6 +33,7 @@ DEMO_POLICY: dict[str, Any] = {
             "services": ["checkout-api"],
         }
     },
+    "hitl": {"channel": "C0APPROVALS", "poll_every": 0.3},
     # Seconds instead of minutes, so the demo shows a missed deadline in real time.
     "severities": {
         "S1": {
@@ -268,3 +269,62 @@ SCENARIO: tuple[Step, ...] = (
         "@bob mistypes `/incident hlep` in #incidents", lambda d: d.command("hlep", user_id="U0BOB")
     ),
 )
+
+
+def runs_steps(langgraph_url: str | None) -> tuple[Step, ...]:
+    """``/runs`` against the sandbox n8n (and LangGraph, when its dev server could start),
+    then a LangGraph run that waits for a human and is approved from Slack."""
+    steps = [
+        Step("@alice types `/runs`", lambda d: _runs_answer(d, "", "Workflow runs")),
+        Step(
+            "@alice types `/runs invoice-sync --status error`",
+            lambda d: _runs_answer(d, "invoice-sync --status error", "Runs of invoice-sync"),
+        ),
+    ]
+    if langgraph_url is None:
+        return tuple(steps)
+    steps.append(
+        Step(
+            "A LangGraph run of `ops` stops at an interrupt; opsbot posts it to #approvals",
+            lambda d: _start_gated_run(d, langgraph_url),
+        )
+    )
+    steps.append(Step("@bob clicks Approve", _bob_approves))
+    return tuple(steps)
+
+
+def _runs_answer(driver: SlackDriver, text: str, expect: str) -> Message:
+    driver.command(text, command="/runs", user_id="U0ALICE")
+    return _said(driver, "C0INCIDENTS", expect)
+
+
+def _start_gated_run(driver: SlackDriver, url: str) -> Message:
+    with httpx.Client(base_url=url, timeout=10, trust_env=False) as client:
+        thread = client.post("/threads", json={}).json()["thread_id"]
+        client.post(
+            f"/threads/{thread}/runs",
+            json={"assistant_id": "ops", "input": {"task": "db-7", "need_approval": True}},
+        ).raise_for_status()
+    return _said(driver, "C0APPROVALS", "Deploy the fix for db-7?")
+
+
+def _bob_approves(driver: SlackDriver) -> Message:
+    request = _said(driver, "C0APPROVALS", "Deploy the fix for db-7?")
+    value = next(
+        str(e["value"]) for b in request.blocks if b["type"] == "actions" for e in b["elements"]
+    )
+    driver.block_action(
+        "hitl_approve",
+        value=value,
+        user_id="U0BOB",
+        channel_id="C0APPROVALS",
+        message_ts=request.ts,
+    )
+    state = driver.sandbox.state
+
+    def decided() -> Message | None:
+        edited = state.message("C0APPROVALS", request.ts)
+        return edited if edited is not None and "Approved by" in str(edited.blocks) else None
+
+    found: Message = _wait(decided, timeout=20)
+    return found

@@ -118,6 +118,14 @@ def test_demo_prints_a_transcript(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "@bob clicks Acknowledge on the incident card" in result.stdout
     assert "* opsbot created #inc-" in result.stdout
+    assert "*invoice-sync* (n8n) · 6 runs" in result.stdout
+    assert "Workflow did not finish, possible out-of-memory issue" in result.stdout
+    if (
+        os.environ.get("OPSBOT_REQUIRE_LANGGRAPH")
+        or "LangGraph steps left out" not in result.stdout
+    ):
+        assert ">Deploy the fix for db-7?" in result.stdout
+        assert "Done: approved; the run is now" in result.stdout
     assert "[Acknowledge] [Post update] [Escalate] [Change severity] [Resolve]" in result.stdout
     assert "#incidents  opsbot: :large_orange_circle: *S2 · #1 Checkout API error" in result.stdout
     assert "needs you: not acknowledged in time" in result.stdout

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from .langgraph_server import LangGraphError, LangGraphServer
+from bot.sandbox.langgraph import LangGraphError, LangGraphServer
+
 from .promstack import INSTALL_HINT, PromBinaries, find_binaries
 from .workflow_exporter import WorkflowStack, start_workflow_stack
 

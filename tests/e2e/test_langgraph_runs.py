@@ -16,8 +16,8 @@ from langgraph_sdk import get_client
 from bot.adapters.langgraph_runs import LangGraphRuns
 from bot.domain.ports import PermanentError, TransientError
 from bot.domain.runs import RunState
+from bot.sandbox.langgraph import LangGraphServer
 
-from .langgraph_server import LangGraphServer
 from .promstack import free_port
 
 pytestmark = pytest.mark.e2e

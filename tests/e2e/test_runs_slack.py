@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from bot.policy import Policy
+from bot.sandbox.langgraph import LangGraphServer
 from tests.conftest import Opsbot, OpsbotFactory
 from tests.waiting import wait_until
 
-from .langgraph_server import LangGraphServer
 from .test_langgraph_runs import start
 from .workflow_exporter import WorkflowStack
 

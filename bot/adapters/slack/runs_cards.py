@@ -76,7 +76,8 @@ def overview_blocks(
             top = "; ".join(f"{escape(reason)} (x{n})" for reason, n in item.top_failures)
             lines.append(f"Top failures: {top}")
         blocks.append(section("\n".join(lines)))
-    blocks.append(_context("`/runs <workflow>` for its runs · `/runs show <run-id>` for one run"))
+    hint = "`/runs &lt;workflow&gt;` for its runs · `/runs show &lt;run-id&gt;` for one run"
+    blocks.append(_context(hint))
     return blocks + _missing(missing)
 
 

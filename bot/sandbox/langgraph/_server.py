@@ -1,7 +1,7 @@
-"""Run the real LangGraph dev server (``langgraph-cli[inmem]``, langgraph-api 0.16.7) on
-loopback for e2e tests, serving the tiny ``ops`` graph in ``langgraph_app/``.
+"""Run the real LangGraph dev server (``langgraph-cli[inmem]``, a dev dependency) on loopback
+for the e2e tests and ``opsbot demo``, serving the tiny ``ops`` graph in ``app/``.
 
-Typical use (see the ``langgraph_server`` fixture in ``conftest.py``)::
+Typical use (see the ``langgraph_server`` fixture in ``tests/e2e/conftest.py``)::
 
     with LangGraphServer(tmp_dir) as server:   # LangGraphError when it cannot start
         client = get_client(url=server.url, api_key=None)
@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -26,12 +27,18 @@ from typing import IO, Self
 
 import httpx
 
-from .promstack import free_port
-
 __all__ = ["APP_DIR", "LangGraphError", "LangGraphServer", "find_langgraph"]
 
-APP_DIR = Path(__file__).resolve().parent / "langgraph_app"
+APP_DIR = Path(__file__).resolve().parent / "app"
 ENV = {"LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGGRAPH_NO_VERSION_CHECK": "true"}
+
+
+def free_port() -> int:
+    """A currently free TCP port on 127.0.0.1 (racy: ``start`` retries once on a clash)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 class LangGraphError(RuntimeError):
@@ -103,7 +110,7 @@ class LangGraphServer:
             env.pop(key, None)
         self._log = self.log_path.open("ab")
         started = time.monotonic()
-        self._proc = subprocess.Popen(
+        self._proc = subprocess.Popen(  # noqa: S603 (our own CLI, fixed arguments)
             cmd,
             cwd=app,
             env=env,

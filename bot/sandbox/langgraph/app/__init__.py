@@ -1,0 +1,1 @@
+"""The ``ops`` graph served by the sandbox LangGraph server (see ``graph.py``)."""
