@@ -76,7 +76,8 @@ def create_app(
     identity = BotIdentity()
     bolt = _slack_app(settings, services, identity)
     slack_token = settings.slack_bot_token
-    worker = _outbox_worker(settings, policy, database, clock, metrics)
+    tickets, documents = _sync_adapters(settings, policy)
+    worker = _outbox_worker(settings, policy, database, clock, metrics, tickets, documents)
     if worker is not None:
         services.intake.waker = worker.wake
         services.lifecycle.waker = worker.wake
@@ -124,6 +125,10 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await job
         await services.runs.aclose()
+        if documents is not None:
+            await documents.aclose()
+        if tickets is not None:
+            tickets.close()
         if db is None:
             database.dispose()
 
@@ -178,7 +183,13 @@ def _slack_app(settings: Settings, services: Services, identity: BotIdentity) ->
 
 
 def _outbox_worker(
-    settings: Settings, policy: Policy, db: Database, clock: Clock, metrics: Metrics
+    settings: Settings,
+    policy: Policy,
+    db: Database,
+    clock: Clock,
+    metrics: Metrics,
+    tickets: JiraTickets | None,
+    documents: NotionDocs | None,
 ) -> OutboxWorker | None:
     lanes: dict[str, Deliverer] = {}
     if settings.slack_bot_token is not None and settings.enabled("slack"):
@@ -186,7 +197,6 @@ def _outbox_worker(
             token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
         )
         lanes["slack"] = SlackEffects(db=db, chat=SlackChat(client), policy=policy, clock=clock)
-    tickets, documents = _sync_adapters(settings, policy)
     if tickets is not None or documents is not None:
         sync_effects = SyncEffects(
             db=db,

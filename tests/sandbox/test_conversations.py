@@ -46,7 +46,7 @@ def test_info_and_list(client: WebClient, state: SlackState) -> None:
     assert err(client.conversations_info, channel="C0NOPE") == "channel_not_found"
     state.add_channel("C0SECRET", "secret", is_private=True, members=["U0ALICE"])
     names = [c["name"] for c in client.conversations_list()["channels"]]
-    assert names == ["incidents", "alerts", "acme-shared"]
+    assert names == ["incidents", "alerts", "approvals", "acme-shared"]
     both = client.conversations_list(types="public_channel,private_channel")["channels"]
     assert "secret" not in [c["name"] for c in both]  # the bot is not a member
     assert err(client.conversations_list, types="bogus") == "invalid_types"
@@ -57,7 +57,7 @@ def test_list_paginates_with_cursor(client: WebClient) -> None:
     cursor = first["response_metadata"]["next_cursor"]
     assert len(first["channels"]) == 2 and cursor
     second = client.conversations_list(limit=2, cursor=cursor)
-    assert [c["name"] for c in second["channels"]] == ["acme-shared"]
+    assert [c["name"] for c in second["channels"]] == ["approvals", "acme-shared"]
     assert second["response_metadata"]["next_cursor"] == ""
     assert err(client.conversations_list, cursor="garbage!") == "invalid_cursor"
 
