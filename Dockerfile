@@ -8,11 +8,12 @@ COPY storage ./storage
 RUN pip install --no-cache-dir --prefix=/install .
 
 FROM python:3.11-slim
+# No DATABASE_URL here: the default ``./opsbot.db`` is /data/opsbot.db (the working
+# directory), and an image-level value would clash with DATABASE_URL_FILE.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     OPSBOT_HOST=0.0.0.0 \
-    OPSBOT_PORT=8080 \
-    DATABASE_URL=sqlite:////data/opsbot.db
+    OPSBOT_PORT=8080
 COPY --from=build /install /usr/local
 RUN useradd --system --uid 10001 --home-dir /data --create-home opsbot
 USER opsbot

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import __version__
 from bot.adapters.jira_tickets import JiraTickets
@@ -28,6 +30,7 @@ from bot.policy import Policy
 from bot.services.outbox_worker import Deliverer, EffectRouter, OutboxWorker
 from bot.services.registry import Services, build_services, outbox_figures
 from bot.services.runs import RunsService
+from bot.services.self_metrics import register as register_self_metrics
 from bot.services.slack_effects import SlackEffects
 from bot.services.sync import SyncTargets
 from bot.services.sync_effects import SyncEffects
@@ -69,6 +72,9 @@ def create_app(
         sync=sync,
         runs=runs,
         hitl=hitl_source,
+        api_token=settings.opsbot_api_token.get_secret_value()
+        if settings.opsbot_api_token
+        else None,
     )
     health = WorkflowHealth(
         db=database, policy=policy, clock=clock, runs=services.runs, intake=services.intake
@@ -98,6 +104,7 @@ def create_app(
         lambda: outbox_figures(db=database, clock=clock),
         "Effects waiting in the outbox",
     )
+    register_self_metrics(metrics, db=database, clock=clock)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -109,14 +116,14 @@ def create_app(
             background.append(asyncio.create_task(services.hitl.run()))
         if health.enabled:
             background.append(asyncio.create_task(health.run()))
-        task = None
-        if slack_token is not None:
-            client = make_web_client(
-                token=slack_token.get_secret_value(), base_url=settings.slack_api_url, timeout=5
+        if slack_token is not None and _named_groups(policy):
+            chat = SlackChat(
+                make_web_client(
+                    token=slack_token.get_secret_value(), base_url=settings.slack_api_url
+                )
             )
-            task = asyncio.create_task(identity.resolve(client))  # never delays start-up
-        if task is not None:
-            background.append(task)
+            background.append(asyncio.create_task(_refresh_groups(services, chat)))
+        await _record_start(services, settings, policy)
         yield
         await timers.stop()
         for job in background:
@@ -144,7 +151,9 @@ def create_app(
             metrics=metrics,
         )
     )
-    app.include_router(api_router(queries=services.incidents, token=settings.opsbot_api_token))
+    app.include_router(
+        api_router(queries=services.incidents, access=services.access, audit=services.audit)
+    )
     return app
 
 
@@ -196,7 +205,8 @@ def _outbox_worker(
         client = make_web_client(
             token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
         )
-        lanes["slack"] = SlackEffects(db=db, chat=SlackChat(client), policy=policy, clock=clock)
+        chat = SlackChat(client, on_error=metrics.slack_api_error)
+        lanes["slack"] = SlackEffects(db=db, chat=chat, policy=policy, clock=clock)
     if tickets is not None or documents is not None:
         sync_effects = SyncEffects(
             db=db,
@@ -246,6 +256,42 @@ def _sync_adapters(
             timeout=policy.jira.timeout.total_seconds(),
         )
     return tickets, documents
+
+
+GROUP_REFRESH_SECONDS = 300
+
+
+def _named_groups(policy: Policy) -> bool:
+    return any(i.startswith("S") for ids in policy.roles.model_dump().values() for i in ids)
+
+
+async def _refresh_groups(services: Services, chat: SlackChat) -> None:
+    """Keep the members of the user groups named in ``roles:`` fresh."""
+    while True:
+        await services.access.refresh_groups(chat)
+        await asyncio.sleep(GROUP_REFRESH_SECONDS)
+
+
+async def _record_start(services: Services, settings: Settings, policy: Policy) -> None:
+    """Record the policy in force; a database that is down now must not stop the start."""
+    try:
+        await asyncio.to_thread(
+            services.audit.record,
+            actor="opsbot",
+            surface="cli",
+            action="config.loaded",
+            detail={
+                "policy_sha256": policy_digest(policy),
+                "integrations": [name for name in INTEGRATIONS if settings.enabled(name)],
+            },
+        )
+    except SQLAlchemyError:
+        log.warning("start not recorded in the audit log: the database is unavailable")
+
+
+def policy_digest(policy: Policy) -> str:
+    """A fingerprint of the policy in force (recorded in the audit log at start-up)."""
+    return hashlib.sha256(policy.model_dump_json().encode()).hexdigest()
 
 
 def _run_sources(

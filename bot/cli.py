@@ -4,49 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
 
 import click
 
-from bot import __version__
-from bot.errors import ConfigError, StorageError
+from bot import __version__, cli_access
+from bot.cli_backup import backup_command, restore_command
+from bot.cli_common import friendly_errors, load
+from bot.cli_report import report
 from bot.logs import configure_logging
-from bot.policy import Policy, load_policy
-from bot.settings import Settings, get_settings
 
 __all__ = ["main"]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _friendly_errors(func: F) -> F:
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ConfigError as exc:
-            click.echo(f"opsbot: {exc}", err=True)
-            sys.exit(2)
-        except StorageError as exc:
-            click.echo(f"opsbot: {exc}", err=True)
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _load(ctx: click.Context, *, logs_to_stdout: bool = False) -> tuple[Settings, Policy]:
-    """Settings and policy; logs go to stdout for ``serve``, to stderr for one-shot commands."""
-    settings = get_settings()
-    policy = load_policy(settings.policy_path())
-    configure_logging(
-        level=settings.log_level,
-        fmt=ctx.obj["log_format"],
-        secrets=settings.secret_values(),
-        stream=sys.stdout if logs_to_stdout else sys.stderr,
-    )
-    return settings, policy
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -67,16 +34,39 @@ def main(ctx: click.Context, log_format: str) -> None:
 @main.command()
 @click.option("--host", default=None, help="Interface to bind (default OPSBOT_HOST or 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default OPSBOT_PORT or 8080).")
+@click.option(
+    "--ssl-certfile",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="PEM certificate (chain) to serve HTTPS (default OPSBOT_SSL_CERTFILE).",
+)
+@click.option(
+    "--ssl-keyfile",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="PEM private key of the certificate, unencrypted (default OPSBOT_SSL_KEYFILE).",
+)
 @click.pass_context
-@_friendly_errors
-def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
-    """Upgrade the database, then serve Slack, webhooks and the REST API."""
+@friendly_errors
+def serve(
+    ctx: click.Context,
+    host: str | None,
+    port: int | None,
+    ssl_certfile: str | None,
+    ssl_keyfile: str | None,
+) -> None:
+    """Upgrade the database, then serve Slack, webhooks and the REST API (HTTPS with a key)."""
+    from pathlib import Path
+
     import uvicorn
 
     from bot.app import create_app
     from storage import Database, upgrade
 
-    settings, policy = _load(ctx, logs_to_stdout=True)
+    settings, policy = load(ctx, logs_to_stdout=True)
+    tls = settings.tls_files(
+        Path(ssl_certfile) if ssl_certfile else None, Path(ssl_keyfile) if ssl_keyfile else None
+    )
     db = Database(settings.database_url)
     upgrade(db.engine)
     app = create_app(settings, policy, db=db)
@@ -86,6 +76,8 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
         port=port or settings.opsbot_port,
         log_config=None,
         access_log=False,
+        ssl_certfile=tls[0] if tls else None,
+        ssl_keyfile=tls[1] if tls else None,
     )
 
 
@@ -96,12 +88,12 @@ def db() -> None:
 
 @db.command("upgrade")
 @click.pass_context
-@_friendly_errors
+@friendly_errors
 def db_upgrade(ctx: click.Context) -> None:
     """Apply every pending migration (safe to run again)."""
     from storage import Database, upgrade
 
-    settings, _ = _load(ctx.find_root())
+    settings, _ = load(ctx.find_root())
     database = Database(settings.database_url)
     status = upgrade(database.engine)
     database.dispose()
@@ -110,12 +102,12 @@ def db_upgrade(ctx: click.Context) -> None:
 
 @db.command("status")
 @click.pass_context
-@_friendly_errors
+@friendly_errors
 def db_status(ctx: click.Context) -> None:
     """Show the schema revision against the code's newest; exit 1 when behind."""
     from storage import Database, migration_status
 
-    settings, _ = _load(ctx.find_root())
+    settings, _ = load(ctx.find_root())
     database = Database(settings.database_url)
     status = migration_status(database.engine)
     database.dispose()
@@ -125,12 +117,12 @@ def db_status(ctx: click.Context) -> None:
 
 @main.command()
 @click.pass_context
-@_friendly_errors
+@friendly_errors
 def check(ctx: click.Context) -> None:
     """Validate the configuration and reach each configured integration."""
     from bot.services.check import run_checks
 
-    settings, policy = _load(ctx)
+    settings, policy = load(ctx)
     rows = asyncio.run(run_checks(settings, policy))
     width = max(len("integration"), *(len(row.name) for row in rows))
     click.echo(f"{'integration'.ljust(width)}  state   detail")
@@ -147,14 +139,14 @@ def outbox() -> None:
 @outbox.command("retry")
 @click.option("--id", "ids", type=int, multiple=True, help="Only these effects (repeatable).")
 @click.pass_context
-@_friendly_errors
+@friendly_errors
 def outbox_retry(ctx: click.Context, ids: tuple[int, ...]) -> None:
     """Send dead-lettered effects again (all of them, or those given with --id)."""
     from bot.clock import utcnow
     from bot.services.queries import redrive_dead
     from storage import Database
 
-    settings, _ = _load(ctx.find_root())
+    settings, _ = load(ctx.find_root())
     database = Database(settings.database_url)
     count = redrive_dead(db=database, now=utcnow(), ids=list(ids) or None)
     database.dispose()
@@ -174,7 +166,7 @@ def manifest(url: str) -> None:
 
 @main.command()
 @click.option("--quiet-logs/--show-logs", default=True, help="Hide opsbot's own log lines.")
-@_friendly_errors
+@friendly_errors
 def demo(quiet_logs: bool) -> None:
     """Play a scripted scenario against a sandbox Slack and print the transcript."""
     from bot.demo import run_demo
@@ -182,6 +174,12 @@ def demo(quiet_logs: bool) -> None:
     configure_logging(level="WARNING" if quiet_logs else "INFO", fmt="text")
     click.echo(run_demo())
 
+
+main.add_command(cli_access.token)
+main.add_command(cli_access.audit)
+main.add_command(report)
+main.add_command(backup_command)
+main.add_command(restore_command)
 
 if __name__ == "__main__":
     main()

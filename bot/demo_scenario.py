@@ -34,6 +34,7 @@ DEMO_POLICY: dict[str, Any] = {
         }
     },
     "hitl": {"channel": "C0APPROVALS", "poll_every": 0.3},
+    "roles": {"commander": ["S0LEADS"]},  # Alice and Carol lead incidents (a user group)
     # Seconds instead of minutes, so the demo shows a missed deadline in real time.
     "severities": {
         "S1": {

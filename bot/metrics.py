@@ -13,6 +13,9 @@ from bot import __version__
 
 __all__ = ["Metrics"]
 
+#: MTTA/MTTR buckets: 30 s to a week.
+_RESPONSE_BUCKETS = (30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400, 604800)
+
 
 class Metrics:
     """The metrics opsbot exports on ``/metrics``."""
@@ -83,10 +86,47 @@ class Metrics:
             registry=self.registry,
             buckets=(0.1, 0.25, 0.5, 1, 1.5, 2, 5, 10, 30, 60, 300),
         )
+        self.mtta = Histogram(
+            "opsbot_mtta_seconds",
+            "Time from opening an incident to its acknowledgement",
+            ["severity"],
+            registry=self.registry,
+            buckets=_RESPONSE_BUCKETS,
+        )
+        self.mttr = Histogram(
+            "opsbot_mttr_seconds",
+            "Time from opening an incident to its resolution",
+            ["severity"],
+            registry=self.registry,
+            buckets=_RESPONSE_BUCKETS,
+        )
+        self.slack_api_errors = Counter(
+            "opsbot_slack_api_errors",
+            "Slack Web API calls that failed after the client's retries",
+            ["method", "error"],
+            registry=self.registry,
+        )
+        self.runs_latency = Histogram(
+            "opsbot_runs_seconds",
+            "Time to answer /runs (asking the run sources included)",
+            ["kind"],
+            registry=self.registry,
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30),
+        )
+
+    def slack_api_error(self, method: str, error: str) -> None:
+        """Count one failed Slack Web API call (``error``: Slack's code, or the failure)."""
+        self.slack_api_errors.labels(method, error[:64]).inc()
 
     def watch(self, name: str, read: Callable[[], dict[str, float]], help_text: str) -> None:
         """Export gauges ``opsbot_<name>_<key>`` read at scrape time (a failed read is skipped)."""
         self.registry.register(_ReadAtScrape(name, read, help_text))
+
+    def watch_labelled(
+        self, name: str, label: str, read: Callable[[], dict[str, float]], help_text: str
+    ) -> None:
+        """Export the gauge ``opsbot_<name>{<label>=key}`` read at scrape time."""
+        self.registry.register(_ReadAtScrape(name, read, help_text, label=label))
 
     def render(self) -> bytes:
         """The registry in the Prometheus text exposition format."""
@@ -94,16 +134,30 @@ class Metrics:
 
 
 class _ReadAtScrape(Collector):
-    def __init__(self, name: str, read: Callable[[], dict[str, float]], help_text: str) -> None:
+    def __init__(
+        self,
+        name: str,
+        read: Callable[[], dict[str, float]],
+        help_text: str,
+        *,
+        label: str | None = None,
+    ) -> None:
         self._name = name
         self._read = read
         self._help = help_text
+        self._label = label
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         try:
             values = self._read()
         except Exception:  # a scrape must not fail because one source did
             logging.getLogger("opsbot.metrics").warning("metrics source %s failed", self._name)
+            return
+        if self._label is not None:
+            family = GaugeMetricFamily(f"opsbot_{self._name}", self._help, labels=[self._label])
+            for key, value in values.items():
+                family.add_metric([key], value)
+            yield family
             return
         for key, value in values.items():
             yield GaugeMetricFamily(f"opsbot_{self._name}_{key}", f"{self._help}: {key}", value)

@@ -2,21 +2,32 @@
 
 Environment names are fixed: other tools and users depend on them. An integration whose
 settings are absent is off; one that is half configured is a configuration error.
+
+Every secret (and ``DATABASE_URL``, which may hold a password) can instead come from a file
+named by ``<NAME>_FILE``: Docker and Kubernetes secrets, or what a SOPS or Vault agent writes.
 """
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_args
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUseDefault
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from bot.errors import ConfigError
 from bot.policy import describe
 
-__all__ = ["INTEGRATIONS", "Settings", "get_settings"]
+__all__ = ["FILE_SETTINGS", "INTEGRATIONS", "Settings", "get_settings"]
 
 INTEGRATIONS: dict[str, tuple[str, ...]] = {
     "slack": ("slack_bot_token", "slack_signing_secret"),
@@ -27,6 +38,54 @@ INTEGRATIONS: dict[str, tuple[str, ...]] = {
     "n8n": ("n8n_url", "n8n_api_key"),
 }
 _PLACEHOLDERS = {"changethis", "changeme", "secret", "password", "xxx", "todo"}
+
+
+class _SecretFiles(PydanticBaseSettingsSource):
+    """``<NAME>_FILE`` (from the environment or ``.env``): the setting is the file's contents.
+
+    One trailing newline is dropped. ``<NAME>`` (not blank) and ``<NAME>_FILE`` both set, an
+    unreadable file or an empty one is a ``ConfigError`` naming the variable and the path,
+    never the contents. Ranks above the environment and ``.env``, so that a blank ``<NAME>``
+    (``${NAME:-}`` in a compose file) does not hide the file.
+    """
+
+    def __init__(self, settings_cls: type[BaseSettings], *sources: PydanticBaseSettingsSource):
+        super().__init__(settings_cls)
+        self._seen: dict[str, str] = {}
+        for source in reversed(sources):  # the environment wins over .env
+            if isinstance(source, EnvSettingsSource):
+                self._seen |= {k.lower(): v.strip() for k, v in source.env_vars.items() if v}
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ reads every file at once
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, str] = {}
+        problems: list[str] = []
+        for name in FILE_SETTINGS:
+            path = self._seen.get(f"{name}_file")
+            if not path:
+                continue
+            var = f"{name.upper()}_FILE"
+            if self._seen.get(name):
+                problems.append(f"{var}: {name.upper()} is set too; set only one of them")
+                continue
+            try:
+                text = Path(path).read_text(encoding="utf-8")
+            except OSError as exc:
+                problems.append(f"{var}: cannot read {path} ({exc.strerror or type(exc).__name__})")
+                continue
+            except UnicodeDecodeError:
+                problems.append(f"{var}: {path} is not UTF-8 text")
+                continue
+            text = text.removesuffix("\n").removesuffix("\r")
+            if not text.strip():
+                problems.append(f"{var}: {path} is empty")
+                continue
+            values[name] = text
+        if problems:
+            raise ConfigError(problems)
+        return values
 
 
 class Settings(BaseSettings):
@@ -58,6 +117,21 @@ class Settings(BaseSettings):
     opsbot_config: Path | None = None
     opsbot_env: Literal["development", "production"] = "production"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    opsbot_ssl_certfile: Path | None = None
+    opsbot_ssl_keyfile: Path | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The usual sources, plus ``<NAME>_FILE`` (see ``_SecretFiles``)."""
+        files = _SecretFiles(settings_cls, env_settings, dotenv_settings)
+        return init_settings, files, env_settings, dotenv_settings, file_secret_settings
 
     @field_validator("*", mode="before")
     @classmethod
@@ -93,6 +167,8 @@ class Settings(BaseSettings):
                     f"{', '.join(missing)}: required for the {name} integration "
                     f"because {present[0].upper()} is set"
                 )
+        if (self.opsbot_ssl_certfile is None) != (self.opsbot_ssl_keyfile is None):
+            problems.append("OPSBOT_SSL_CERTFILE, OPSBOT_SSL_KEYFILE: set both or neither")
         if self.opsbot_env != "development":
             for key, value in self._secrets().items():
                 if value.strip().lower() in _PLACEHOLDERS:
@@ -112,8 +188,53 @@ class Settings(BaseSettings):
         return found
 
     def secret_values(self) -> list[str]:
-        """Every configured secret, for the log scrubber."""
-        return [v for v in self._secrets().values() if len(v) >= 4]
+        """Every configured secret and URL password (raw and decoded), for the log scrubber."""
+        found = list(self._secrets().values())
+        for _, value in self:
+            if isinstance(value, str) and "@" in value:
+                try:
+                    password = urlsplit(value).password
+                except ValueError:
+                    continue
+                if password:
+                    found += [password, unquote(password)]
+        return list(dict.fromkeys(v for v in found if len(v) >= 4))
+
+    def tls_files(
+        self, certfile: Path | None = None, keyfile: Path | None = None
+    ) -> tuple[str, str] | None:
+        """The certificate chain and key to serve HTTPS with, or None for plain HTTP.
+
+        ``certfile``/``keyfile`` (the ``serve`` options) replace the settings. Both or neither
+        must be given, and they must load as a certificate with its unencrypted private key;
+        otherwise a ``ConfigError`` before anything starts.
+        """
+        cert = certfile or self.opsbot_ssl_certfile
+        key = keyfile or self.opsbot_ssl_keyfile
+        if cert is None and key is None:
+            return None
+        if cert is None or key is None:
+            name = "certfile" if cert is None else "keyfile"
+            needed = f"--ssl-{name}/OPSBOT_SSL_{name.upper()}"
+            raise ConfigError([f"{needed}: required for HTTPS (give both or neither)"])
+        problems = []
+        for name, path in (("OPSBOT_SSL_CERTFILE", cert), ("OPSBOT_SSL_KEYFILE", key)):
+            try:
+                path.read_bytes()
+            except OSError as exc:
+                problems.append(f"{name}: cannot read {path} ({exc.strerror or 'unreadable'})")
+        if not problems:
+            try:
+                context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+                context.load_cert_chain(cert, key, password=_no_password)
+            except (ssl.SSLError, ValueError) as exc:
+                problems.append(
+                    f"OPSBOT_SSL_CERTFILE, OPSBOT_SSL_KEYFILE: {cert} and {key} are not a PEM "
+                    f"certificate and its unencrypted private key ({_ssl_reason(exc)})"
+                )
+        if problems:
+            raise ConfigError(problems)
+        return str(cert), str(key)
 
     def enabled(self, integration: str) -> bool:
         """Whether every setting of ``integration`` is present."""
@@ -125,6 +246,25 @@ class Settings(BaseSettings):
             return self.opsbot_config
         default = Path("opsbot.yml")
         return default if default.exists() else None
+
+
+def _is_secret(field: FieldInfo) -> bool:
+    return SecretStr in (field.annotation, *get_args(field.annotation))
+
+
+FILE_SETTINGS: tuple[str, ...] = (
+    *(name for name, field in Settings.model_fields.items() if _is_secret(field)),
+    "database_url",
+)
+"""Settings that ``<NAME>_FILE`` can provide: every secret, and the database URL."""
+
+
+def _no_password() -> bytes:
+    raise ValueError("the private key is encrypted")
+
+
+def _ssl_reason(exc: Exception) -> str:
+    return str(getattr(exc, "reason", None) or exc)
 
 
 def get_settings(**overrides: object) -> Settings:

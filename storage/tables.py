@@ -13,6 +13,9 @@ from storage.types import UTCDateTime
 __all__ = [
     "AlertGroupRow",
     "AlertRow",
+    "ApiTokenRow",
+    "AuditHeadRow",
+    "AuditRow",
     "ChecklistItemRow",
     "ClientUpdateRow",
     "HitlRequestRow",
@@ -174,6 +177,47 @@ class HitlRequestRow(SQLModel, table=True):
     comment: str | None = Field(default=None, sa_column=Column(Text))
     result_state: str | None = Field(default=None, max_length=16)
     created_at: datetime = _ts(nullable=False)
+
+
+class ApiTokenRow(SQLModel, table=True):
+    """A REST API token: only its SHA-256 is kept; scoped by role; revocable."""
+
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    role: str = Field(max_length=16)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _ts(nullable=False)
+    revoked_at: datetime | None = _ts()
+    last_used_at: datetime | None = _ts()
+
+
+class AuditRow(SQLModel, table=True):
+    """One audit entry; ``hash`` chains it to the entry before (append-only)."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts(nullable=False)
+    actor: str = Field(max_length=100)
+    surface: str = Field(max_length=16)  # slack | webhook | api | cli | timer
+    source: str = Field(default="", max_length=200)  # Slack team, IP address
+    action: str = Field(max_length=64)
+    target: str = Field(default="", max_length=200)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class AuditHeadRow(SQLModel, table=True):
+    """The chain's head, locked by each writer so entries are appended one at a time."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(default=1, primary_key=True)
+    last_id: int = Field(default=0)
+    last_hash: str = Field(default="0" * 64, max_length=64)
 
 
 class ClientUpdateRow(SQLModel, table=True):

@@ -62,7 +62,8 @@ class CommandSet:
         stripped = text.strip()
         if not stripped:
             return Parsed(name="help", args=(), raw_args="")
-        head, _, rest = stripped.partition(" ")
+        head, *tail = stripped.split(maxsplit=1)  # any whitespace: "note\ntext", "sev\xa0S1"
+        rest = tail[0] if tail else ""
         name = head.lower()
         if name not in self.names():
             suggestion = self.nearest(name)
@@ -113,6 +114,7 @@ INCIDENT = CommandSet(
         SubCommand("sync", "[number]", "where Slack, Jira and Notion delivery stands"),
         SubCommand("checklist", "[number]", "the comms checklist and the playbook"),
         SubCommand("rca", "[number] [section]", "the RCA: progress, or write one section"),
+        SubCommand("report", "[--since 90d]", "the incident review: MTTA/MTTR, deadlines, RCAs"),
         SubCommand("help", "", "show this help"),
     ),
 )

@@ -24,7 +24,10 @@ def parse_duration(text: str) -> timedelta:
         pos = match.end()
     if pos != len(cleaned):
         raise ValueError(f"invalid duration {text!r} (use 30s, 5m, 2h or 3d)")
-    return timedelta(seconds=total)
+    try:
+        return timedelta(seconds=total)
+    except OverflowError:
+        raise ValueError(f"duration {text!r} is too long") from None
 
 
 def format_duration(delta: timedelta) -> str:

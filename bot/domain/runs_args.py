@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,6 +23,8 @@ __all__ = ["MAX_SINCE", "RunsQuery", "parse_runs"]
 MAX_SINCE = timedelta(days=30)
 _STATES = {s.value for s in RunState} | {"interrupted", "failed"}
 _ALIASES = {"interrupted": RunState.WAITING.value, "failed": RunState.ERROR.value}
+# ASCII digits, and few of them: int() refuses "²" (which isdigit()) and 5,000 digits.
+_PAGE = re.compile(r"0*[0-9]{1,3}")
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,6 @@ def _status(value: str | None) -> RunState | None:
 def _page(value: str | None) -> int:
     if value is None:
         return 1
-    if not value.isdigit() or not 1 <= int(value) <= 100:
+    if not _PAGE.fullmatch(value) or not 1 <= int(value) <= 100:
         raise _usage("`--page` is a number from 1 to 100.")
     return int(value)

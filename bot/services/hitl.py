@@ -16,12 +16,15 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.domain.access import allows, role_of
+from bot.domain.audit import Entry
 from bot.domain.lifecycle import Refused
 from bot.domain.ports import PermanentError, TransientError
 from bot.domain.runs import HitlSource
 from bot.policy import Policy
 from bot.services import effect_kinds as fx
+from bot.services.access import Access
 from storage.db import Database
+from storage.repositories import audit as audit_repo
 from storage.repositories import hitl as repo
 from storage.repositories import outbox
 from storage.repositories.hitl import HitlRequest
@@ -40,6 +43,7 @@ class HitlService:
     clock: Clock
     source: HitlSource | None = None
     source_name: str = "langgraph"
+    access: Access | None = None
     waker: Callable[[], None] = field(default=lambda: None)
 
     @property
@@ -96,7 +100,11 @@ class HitlService:
         self, request_id: int, *, approve: bool, user: str, comment: str | None = None
     ) -> HitlRequest:
         """Resume the run with the decision; ``Refused`` says why not."""
-        role = role_of(user, self.policy.roles.model_dump(), home=True)
+        role = (
+            self.access.role(user)
+            if self.access
+            else role_of(user, self.policy.roles.model_dump(), home=True)
+        )
         if not allows(role, self.policy.hitl.role):
             raise Refused(f"Deciding needs the {self.policy.hitl.role} role; you are a {role}.")
         claimed = await to_thread.run_sync(lambda: self._claim(request_id))
@@ -113,14 +121,23 @@ class HitlService:
         except PermanentError as exc:
             await to_thread.run_sync(lambda: self._finish(request_id, status="gone"))
             raise Refused(f"This run no longer waits for a decision ({exc}).") from exc
+        status = "approved" if approve else "rejected"
         decided = await to_thread.run_sync(
             lambda: self._finish(
                 request_id,
-                status="approved" if approve else "rejected",
+                status=status,
                 decided_by=user,
                 decided_at=self.clock(),
                 comment=comment,
                 result_state=detail.run.state.value,
+                audit=Entry(
+                    at=self.clock(),
+                    actor=user,
+                    surface="slack",
+                    action=f"hitl.{status}",
+                    target=f"{self.source_name}:{claimed.thread_id}"[:200],
+                    detail={"workflow": claimed.workflow, "comment": comment or ""},
+                ),
             )
         )
         self.waker()
@@ -142,9 +159,13 @@ class HitlService:
         with self.db.session() as session:
             repo.settle(session, request_id, **fields)
 
-    def _finish(self, request_id: int, **fields: object) -> HitlRequest:
+    def _finish(
+        self, request_id: int, *, audit: Entry | None = None, **fields: object
+    ) -> HitlRequest:
         with self.db.session() as session:
             done = repo.settle(session, request_id, **fields)
+            if audit is not None:
+                audit_repo.append(session, audit)
             assert done is not None
             _queue(session, fx.HITL_DECIDED, request_id, self.clock())
             return done

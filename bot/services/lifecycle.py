@@ -4,11 +4,12 @@ the timeline records who did what from where, timers are re-armed, Slack effects
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.domain.access import allows
 from bot.domain.checklists import CommsEvent
 from bot.domain.incident import IncidentView
 from bot.domain.lifecycle import Action, Refused, Status, transition
@@ -36,6 +37,7 @@ class Actor:
 
     user_id: str
     surface: str
+    role: str = "responder"  # viewer | responder | commander | admin (see bot.domain.access)
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,7 @@ def apply(
             raise LookupError(f"There is no incident {incident_id}.")
         before = Status(row.status)
         after = transition(before, change.action)
+        actor = _as_incident_role(session, incident_id, actor)
         text = _perform(session, policy, row, change, after, actor, now)
         _timeline(session, incident_id, change.action.value, text, actor, now)
         rearm(session, policy, row, now)
@@ -195,6 +198,8 @@ def _perform(
         old = row.severity
         if change.severity.value == old:
             raise Refused(f"Cannot sev: it is already {old}.")
+        if change.severity.value > old:  # S3 > S1: a lower severity
+            _needs(actor, "commander", "Lowering the severity")
         row.severity = change.severity.value
         reason = f": {change.text}" if change.text else ""
         return f"Severity {old} → {change.severity.value}{reason}"
@@ -226,8 +231,27 @@ def _perform(
     return change.text or ""  # NOTE
 
 
+def _as_incident_role(session: Session, incident_id: int, actor: Actor) -> Actor:
+    """The incident's own commander acts as a commander in it."""
+    if allows(actor.role, "commander"):
+        return actor
+    if role_repo.roles_of(session, incident_id).get("commander") == actor.user_id:
+        return replace(actor, role="commander")
+    return actor
+
+
+def _needs(actor: Actor, least: str, what: str) -> None:
+    if not allows(actor.role, least):
+        raise Refused(
+            f"{what} needs the {least} role (or being the incident's commander);"
+            f" you are a {actor.role}."
+        )
+
+
 def _close_gate(policy: Policy, row: IncidentRow, change: Change, actor: Actor) -> str | None:
-    """Closing needs a complete RCA, or an admin's waiver with a reason (returned)."""
+    """Closing needs a commander and a complete RCA, or an admin's waiver with a reason
+    (returned)."""
+    _needs(actor, "commander", "Closing")
     if row.rca_completed_at is not None:
         return None
     if not change.waive:
@@ -235,7 +259,7 @@ def _close_gate(policy: Policy, row: IncidentRow, change: Change, actor: Actor) 
             "Cannot close: the RCA is not complete (`/incident rca` shows what is left). "
             "An admin may close without it: `/incident close --waive <reason>`."
         )
-    if not policy.is_admin(actor.user_id):
+    if not allows(actor.role, "admin"):
         raise Refused("Cannot close without the RCA: only an admin may waive it.")
     reason = (change.text or "").strip()
     if not reason:

@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from bot.clock import Clock
 from bot.domain.alertmanager import AMNotification
 from bot.domain.incident import IncidentView, TimelineView
+from bot.domain.report import Review
 from bot.domain.runs import HitlSource
 from bot.domain.severity import Severity
 from bot.metrics import Metrics
 from bot.policy import Policy
 from bot.services import client_updates, incident_state, intake, lifecycle, queries, slack_events
+from bot.services.access import Access
+from bot.services.audit import AuditService
 from bot.services.checklist_service import ChecklistService
 from bot.services.client_portal import ClientPortalService
 from bot.services.client_updates import ClientUpdateView
 from bot.services.hitl import HitlService
 from bot.services.intake import IntakeResult
 from bot.services.lifecycle import Actor, Change
+from bot.services.report import review as review_incidents
 from bot.services.runs import RunsService
+from bot.services.self_metrics import observe_change
 from bot.services.sync import NO_SYNC, SyncTargets
 from storage.db import Database
 from storage.repositories import outbox as outbox_repo
@@ -97,6 +103,13 @@ class LifecycleService:
     slack: bool
     sync: SyncTargets = NO_SYNC
     waker: Callable[[], None] = field(default=lambda: None)
+    metrics: Metrics | None = None  # MTTA and MTTR are observed when given
+    access: Access | None = None  # roles of the people acting (else everyone is a responder)
+
+    def _with_role(self, actor: Actor) -> Actor:
+        if self.access is None:
+            return actor
+        return replace(actor, role=self.access.role(actor.user_id))
 
     def declare(
         self, *, title: str, severity: Severity, service: str, client: str | None, actor: Actor
@@ -124,12 +137,14 @@ class LifecycleService:
             policy=self.policy,
             incident_id=incident_id,
             change=change,
-            actor=actor,
+            actor=self._with_role(actor),
             now=self.clock(),
             slack=self.slack,
             sync=self.sync,
         )
         self.waker()
+        if self.metrics is not None:
+            observe_change(self.metrics, change.action, view)
         return view
 
     def view(self, incident_id: int) -> IncidentView | None:
@@ -224,6 +239,10 @@ class IncidentQueries:
         """One incident in its public shape."""
         return queries.get_incident(db=self.db, incident_id=incident_id)
 
+    def review(self, *, policy: Policy, since: datetime, now: datetime) -> Review:
+        """The incident review of the incidents opened since ``since``."""
+        return review_incidents(db=self.db, policy=policy, since=since, now=now)
+
 
 def outbox_figures(*, db: Database, clock: Clock) -> dict[str, float]:
     """Outbox depth, oldest pending age (seconds) and dead letters, for ``/metrics``."""
@@ -249,6 +268,8 @@ class Services:
     checklists: ChecklistService
     runs: RunsService
     hitl: HitlService
+    access: Access
+    audit: AuditService
     metrics: Metrics
 
     def as_context(self) -> dict[str, Any]:
@@ -262,6 +283,8 @@ class Services:
             "checklists": self.checklists,
             "runs": self.runs,
             "hitl": self.hitl,
+            "access": self.access,
+            "audit": self.audit,
             "metrics": self.metrics,
         }
 
@@ -276,19 +299,32 @@ def build_services(
     sync: SyncTargets = NO_SYNC,
     runs: RunsService | None = None,
     hitl: HitlSource | None = None,
+    api_token: str | None = None,
 ) -> Services:
-    """Bind every service to its dependencies (``runs``: the run sources, none by default)."""
+    """Bind every service to its dependencies (``runs``: the run sources, none by default;
+    ``api_token``: the bootstrap admin token)."""
+    access = Access(db=db, policy=policy, clock=clock, bootstrap_token=api_token)
     return Services(
         slack_events=SlackEventService(db=db, clock=clock),
         intake=IntakeService(
             db=db, policy=policy, clock=clock, slack=slack, metrics=metrics, sync=sync
         ),
         incidents=IncidentQueries(db=db),
-        lifecycle=LifecycleService(db=db, policy=policy, clock=clock, slack=slack, sync=sync),
+        lifecycle=LifecycleService(
+            db=db,
+            policy=policy,
+            clock=clock,
+            slack=slack,
+            sync=sync,
+            metrics=metrics,
+            access=access,
+        ),
         client_updates=ClientUpdateService(db=db, policy=policy, clock=clock),
         client_portal=ClientPortalService(db=db, policy=policy),
         checklists=ChecklistService(db=db, policy=policy, clock=clock, slack=slack, sync=sync),
         runs=runs or RunsService(policy=policy, clock=clock),
-        hitl=HitlService(db=db, policy=policy, clock=clock, source=hitl),
+        hitl=HitlService(db=db, policy=policy, clock=clock, source=hitl, access=access),
+        access=access,
+        audit=AuditService(db=db, clock=clock),
         metrics=metrics,
     )

@@ -11,6 +11,7 @@ from anyio import to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import SecretStr, ValidationError
+from starlette.requests import ClientDisconnect
 
 from bot.domain.alertmanager import AMNotification
 from bot.errors import StorageError
@@ -35,7 +36,7 @@ def alertmanager_router(
 
     @router.post(
         "/webhooks/alertmanager",
-        responses={401: {}, 413: {}, 422: {}, 503: {}},
+        responses={400: {}, 401: {}, 413: {}, 422: {}, 503: {}},
         summary="Alertmanager webhook (version 4)",
     )
     async def receive(request: Request) -> JSONResponse:
@@ -49,6 +50,9 @@ def alertmanager_router(
             body = await _read_limited(request, max_body)
         except _TooLarge:
             return _error(413, f"body larger than {max_body} bytes")
+        except ClientDisconnect:  # nobody reads this answer; it keeps the traceback out
+            log.info("alertmanager client went away before its whole body arrived")
+            return _error(400, "the client disconnected before the whole body arrived")
         parsed = _parse(body)
         if isinstance(parsed, JSONResponse):
             return parsed
@@ -75,9 +79,17 @@ async def _read_limited(request: Request, limit: int) -> bytes:
 
 def _parse(body: bytes) -> AMNotification | JSONResponse:
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return _error(422, f"body is not JSON: {exc}")
+        # Decoded here, not by json.loads: it would also take UTF-16 and UTF-32, which the
+        # delivery (kept as UTF-8 text) cannot store.
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return _error(422, f"body is not UTF-8: {exc}")
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        return _error(422, "body is not JSON: nested too deeply")
+    except ValueError as exc:  # JSONDecodeError, or an integer past int()'s 4300-digit limit
+        return _error(422, f"body is not JSON: {str(exc).partition('; use sys.')[0]}")
     try:
         return AMNotification.model_validate(data)
     except ValidationError as exc:

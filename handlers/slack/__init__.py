@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.services.registry import Services
 from handlers.slack import (
+    access,
     audience,
     checklist_actions,
     client_actions,
@@ -38,6 +39,7 @@ def register(
     """
     middleware.register(bolt, services)
     audience.register(bolt, services, home_team=home_team)
+    access.register(bolt, services)
     commands.register(bolt)
     incident_actions.register(bolt)
     client_actions.register(bolt)

@@ -9,13 +9,13 @@ from a stranger, gets a polite private refusal and nothing happens.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from anyio import to_thread
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -26,7 +26,9 @@ from bot.adapters.slack.portal_cards import CLIENT_STATUS_ACTION, refusal
 from bot.domain.audience import Audience, Kind, classify_payload
 from bot.domain.commands import INCIDENT
 from bot.services.registry import Services
+from handlers.slack.access import request_name
 from handlers.slack.client_portal import answer_command
+from handlers.slack.refusals import json_response, refuse
 
 __all__ = ["register"]
 
@@ -70,12 +72,6 @@ class _Home:
         return self.name or _FALLBACK_ORG
 
 
-def _json(payload: dict[str, Any]) -> BoltResponse:
-    return BoltResponse(
-        status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
-    )
-
-
 def _is_client_status(body: Mapping[str, Any]) -> bool:
     actions = body.get("actions") or []
     return (
@@ -88,21 +84,7 @@ def _is_client_status(body: Mapping[str, Any]) -> bool:
 async def _refuse(body: Mapping[str, Any], context: AsyncBoltContext, org: str) -> BoltResponse:
     """Answer with the refusal the way the payload type allows, and run nothing."""
     text, blocks = refusal(org)
-    if "command" in body:
-        return _json({"response_type": "ephemeral", "text": text, "blocks": blocks})
-    if body.get("type") == "view_submission":
-        view = {
-            "type": "modal",
-            "title": {"type": "plain_text", "text": "Not available"},
-            "close": {"type": "plain_text", "text": "Close"},
-            "blocks": blocks,
-        }
-        return _json({"response_action": "update", "view": view})
-    if body.get("response_url") and context.respond is not None:
-        await context.respond(
-            text=text, blocks=blocks, response_type="ephemeral", replace_original=False
-        )
-    return BoltResponse(status=200, body="")
+    return await refuse(body, context, text, blocks)
 
 
 async def _client_answer(
@@ -111,6 +93,23 @@ async def _client_answer(
     if body.get("command") != INCIDENT.command or audience.client is None:
         return None
     return await answer_command(body, audience.client, services.client_portal)
+
+
+async def _audit_refusal(services: Services, body: Mapping[str, Any], audience: Audience) -> None:
+    asked = request_name(body)
+    kind, name = asked if asked else ("event", str(body.get("type", "")))
+    user = body.get("user")
+    actor = str(user.get("id", "")) if isinstance(user, dict) else str(body.get("user_id", ""))
+    await to_thread.run_sync(
+        lambda: services.audit.record(
+            actor=actor,
+            surface="slack",
+            action="access.denied",
+            target=f"{kind}:{name}"[:200],
+            source=str(audience.team_id or ""),
+            detail={"role": audience.kind.value},
+        )
+    )
 
 
 def register(bolt: AsyncApp, services: Services, *, home_team: Callable[[], str | None]) -> None:
@@ -132,11 +131,12 @@ def register(bolt: AsyncApp, services: Services, *, home_team: Callable[[], str 
             answer = await _client_answer(body, audience, services)
             if answer is not None:
                 text, blocks = answer
-                return _json({"response_type": "ephemeral", "text": text, "blocks": blocks})
+                return json_response({"response_type": "ephemeral", "text": text, "blocks": blocks})
         log.info(
             "outside user refused",
             extra={"audience": audience.kind.value, "team_id": audience.team_id},
         )
+        await _audit_refusal(services, body, audience)
         return await _refuse(body, context, await home.org(client))
 
     bolt.use(audience_gate)

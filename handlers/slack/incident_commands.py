@@ -12,13 +12,14 @@ from anyio import to_thread
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack import rca_cards
+from bot.adapters.slack import rca_cards, report_cards
 from bot.adapters.slack.checklist_cards import checklist_message
 from bot.domain import rca as rca_domain
 from bot.domain.checklists import COMMS, PLAYBOOK
 from bot.domain.commands import INCIDENT, Parsed
 from bot.domain.incident_args import parse_declare, parse_severity, parse_user, split_target
 from bot.domain.lifecycle import Action, Refused
+from bot.domain.report import parse_window
 from bot.errors import UsageError
 from bot.services.checklist_service import ChecklistService
 from bot.services.lifecycle import Actor, Change
@@ -80,6 +81,8 @@ def plan(parsed: Parsed) -> Plan:
             raise UsageError("`/incident assign <role> <@user>`.", usage=_USAGE)
         user = parse_user(rest[1], _USAGE)
         return Plan(name, number, Change(Action.ASSIGN, role=rest[0].lower(), user_id=user))
+    if name == "report":
+        return Plan(name, extra={"since": parse_window(parsed.args, _USAGE)})
     if name == "list":
         which = rest[0].lower() if rest else "open"
         if which not in ("open", "all"):
@@ -287,6 +290,14 @@ async def _rca(job: Plan, ctx: _Ctx) -> None:
     await ctx.client.views_open(trigger_id=str(ctx.command.get("trigger_id", "")), view=modal)
 
 
+async def _report(job: Plan, ctx: _Ctx) -> None:
+    now, window = ctx.now(), job.extra["since"]
+    review = await ctx.call(
+        lambda: ctx.incidents.review(policy=ctx.lifecycle.policy, since=now - window, now=now)
+    )
+    await ctx.say(*report_cards.report_message(review))
+
+
 _HANDLERS: dict[str, Callable[[Plan, _Ctx], Awaitable[None]]] = {
     "declare": _declare,
     "ack": _change,
@@ -303,4 +314,5 @@ _HANDLERS: dict[str, Callable[[Plan, _Ctx], Awaitable[None]]] = {
     "sync": _sync,
     "checklist": _checklist,
     "rca": _rca,
+    "report": _report,
 }

@@ -3,6 +3,7 @@ with what the run sources said; wrong input gets the usage in the ack itself."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
@@ -11,6 +12,7 @@ from bot.adapters.slack import runs_cards as ui
 from bot.domain.commands import RUNS
 from bot.domain.runs_args import RunsQuery, parse_runs
 from bot.errors import UsageError
+from bot.metrics import Metrics
 from bot.services.runs import RunsService
 from handlers.slack.blocks import help_blocks, usage_error_blocks
 
@@ -23,7 +25,11 @@ NOT_CONFIGURED = (
 
 
 async def on_runs(
-    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, runs: RunsService
+    ack: AsyncAck,
+    command: dict[str, Any],
+    respond: AsyncRespond,
+    runs: RunsService,
+    metrics: Metrics,
 ) -> None:
     """The ``/runs`` listener."""
     try:
@@ -38,7 +44,9 @@ async def on_runs(
         await ack(text=NOT_CONFIGURED)
         return
     await ack()
+    started = time.perf_counter()
     text, blocks = await _answer(query, runs)
+    metrics.runs_latency.labels(query.kind).observe(time.perf_counter() - started)
     await respond(text=text, blocks=blocks, response_type="ephemeral")
 
 

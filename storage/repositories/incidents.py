@@ -7,10 +7,12 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.domain.audit import Entry
 from bot.domain.incident import IncidentView, TimelineView
 from bot.domain.lifecycle import LIVE
 from bot.domain.severity import Severity
 from storage.repositories import alerts as alert_repo
+from storage.repositories import audit as audit_repo
 from storage.repositories._time import aware, maybe_aware
 from storage.tables import IncidentRow, TimelineRow
 
@@ -111,7 +113,8 @@ def add_timeline(
     surface: str,
     now: datetime,
 ) -> None:
-    """Append one entry to the incident's timeline."""
+    """Append one entry to the incident's timeline, and the same change to the audit log
+    (in the same transaction: a change is never recorded in one and not the other)."""
     session.add(
         TimelineRow(
             incident_id=incident_id,
@@ -121,6 +124,17 @@ def add_timeline(
             surface=surface,
             text=text,
         )
+    )
+    audit_repo.append(
+        session,
+        Entry(
+            at=now,
+            actor=actor,
+            surface=surface,
+            action=f"incident.{kind}",
+            target=f"incident:{incident_id}",
+            detail={"text": text[:500]},
+        ),
     )
 
 

@@ -20,7 +20,7 @@ from storage.tables import IncidentRow, OutboxRow, TimerRow
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 M = timedelta(minutes=1)
-ALICE = Actor("U0ALICE", "slash")
+ALICE = Actor("U0ALICE", "slash", role="admin")
 # S1: ack 5m, escalate every 5m up to 3 times, update every 30m, RCA due in 2 days
 POLICY = Policy.model_validate(
     {

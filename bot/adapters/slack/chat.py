@@ -16,7 +16,7 @@ The adapter never sleeps: waiting between attempts is the client's job (see
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -25,7 +25,10 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.domain.ports import Blocks, ChannelNameTaken, ChatError, TransientChatError
 
-__all__ = ["SlackChat"]
+__all__ = ["ErrorSink", "SlackChat"]
+
+ErrorSink = Callable[[str, str], None]
+"""Told (method, error) about each Web API call that failed: ``Metrics.slack_api_error``."""
 
 log = logging.getLogger("opsbot.slack")
 
@@ -48,17 +51,37 @@ class SlackChat:
     name them, each user is invited on their own and the refusals are skipped.
     """
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, *, on_error: ErrorSink | None = None) -> None:
         self._client = client
+        self._on_error = on_error
+
+    async def _api(
+        self,
+        method: str,
+        request: Awaitable[AsyncSlackResponse],
+        *,
+        tolerate: Collection[str] = (),
+    ) -> AsyncSlackResponse:
+        """``_call``, reporting a failure to ``on_error`` as (method, Slack's code or cause)."""
+        try:
+            return await _call(method, request, tolerate=tolerate)
+        except (ChatError, TransientChatError) as exc:
+            if self._on_error is not None:
+                self._on_error(method, _error_label(exc))
+            raise
 
     async def create_channel(self, name: str) -> str:
         """Create a public channel; return its id. Raises ``ChannelNameTaken``."""
-        reply = await _call("conversations.create", self._client.conversations_create(name=name))
+        reply = await self._api(
+            "conversations.create", self._client.conversations_create(name=name)
+        )
         return str(reply["channel"]["id"])
 
     async def is_ext_shared(self, channel: str) -> bool:
         """Whether Slack reports ``channel`` as shared with another organisation."""
-        reply = await _call("conversations.info", self._client.conversations_info(channel=channel))
+        reply = await self._api(
+            "conversations.info", self._client.conversations_info(channel=channel)
+        )
         return bool((reply.get("channel") or {}).get("is_ext_shared"))
 
     async def find_channel(self, name: str) -> str | None:
@@ -66,7 +89,7 @@ class SlackChat:
         wanted = name.removeprefix("#")
         cursor: str | None = None
         while True:
-            reply = await _call(
+            reply = await self._api(
                 "conversations.list",
                 self._client.conversations_list(
                     exclude_archived=True, types="public_channel", limit=LIST_PAGE, cursor=cursor
@@ -81,14 +104,14 @@ class SlackChat:
 
     async def set_topic(self, channel: str, topic: str) -> None:
         """Set the channel topic, cut to 250 characters."""
-        await _call(
+        await self._api(
             "conversations.setTopic",
             self._client.conversations_setTopic(channel=channel, topic=_cut(topic)),
         )
 
     async def set_purpose(self, channel: str, purpose: str) -> None:
         """Set the channel purpose, cut to 250 characters (Slack's limit too)."""
-        await _call(
+        await self._api(
             "conversations.setPurpose",
             self._client.conversations_setPurpose(channel=channel, purpose=_cut(purpose)),
         )
@@ -100,7 +123,7 @@ class SlackChat:
             await self._invite(channel, users[start : start + MAX_INVITES_PER_CALL])
 
     async def _invite(self, channel: str, users: list[str]) -> None:
-        reply = await _call(
+        reply = await self._api(
             "conversations.invite",
             self._client.conversations_invite(channel=channel, users=users, force=True),
             tolerate=SKIPPED_INVITE_CODES,
@@ -132,7 +155,7 @@ class SlackChat:
         return list(dict.fromkeys(out))
 
     async def _group_users(self, group: str) -> list[str]:
-        reply = await _call(
+        reply = await self._api(
             "usergroups.users.list",
             self._client.usergroups_users_list(usergroup=group),
             tolerate={"no_such_subteam"},
@@ -144,7 +167,7 @@ class SlackChat:
 
     async def post(self, channel: str, text: str, blocks: Blocks | None = None) -> str:
         """Post a message; return its ``ts``."""
-        reply = await _call(
+        reply = await self._api(
             "chat.postMessage",
             self._client.chat_postMessage(channel=channel, text=text, blocks=blocks),
         )
@@ -152,14 +175,14 @@ class SlackChat:
 
     async def update(self, channel: str, ts: str, text: str, blocks: Blocks | None = None) -> None:
         """Edit a message in place."""
-        await _call(
+        await self._api(
             "chat.update",
             self._client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks),
         )
 
     async def pin(self, channel: str, ts: str) -> None:
         """Pin a message; one pinned already is fine."""
-        await _call(
+        await self._api(
             "pins.add",
             self._client.pins_add(channel=channel, timestamp=ts),
             tolerate={"already_pinned"},
@@ -194,6 +217,16 @@ def _translate(method: str, exc: SlackApiError) -> Exception:
     if code == "name_taken":
         return ChannelNameTaken(code, method)
     return ChatError(code or f"http_{status}", method)
+
+
+def _error_label(exc: ChatError | TransientChatError) -> str:
+    """Slack's error code, else ``http_<status>``, ``timeout`` or ``connection_error``."""
+    if isinstance(exc, ChatError):
+        return exc.code
+    cause = exc.__cause__
+    if isinstance(cause, SlackApiError):
+        return _code(cause) or f"http_{_status(cause)}"
+    return "timeout" if isinstance(cause, TimeoutError) else "connection_error"
 
 
 def _code(exc: SlackApiError) -> str:
