@@ -123,6 +123,12 @@ def create_app(
                 )
             )
             background.append(asyncio.create_task(_refresh_groups(services, chat)))
+        if slack_token is not None:
+            client = make_web_client(
+                token=slack_token.get_secret_value(), base_url=settings.slack_api_url, timeout=5
+            )
+            # never delays start-up
+            background.append(asyncio.create_task(identity.resolve(client)))
         await _record_start(services, settings, policy)
         yield
         await timers.stop()

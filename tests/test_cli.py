@@ -203,7 +203,7 @@ def test_serve_answers_signed_slack_requests(
         assert driver.command("help", unsigned=True).status_code == 401
         assert driver.command("help", timestamp=int(time.time()) - 301).status_code == 401
     lines = log.read_text().splitlines()
-    assert any('"msg": "slack connected"' in line for line in lines)
+    assert any('"msg": "slack connected"' in line for line in lines), lines[-12:]
     assert secret not in log.read_text()
     assert slack.state.bot_token not in log.read_text()
 
