@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from .._faults import FaultRule
+
 Json = dict[str, Any]
 """A JSON object as the API sends it."""
 
@@ -88,7 +90,7 @@ class Execution:
 
 
 @dataclass
-class N8nFault:
+class N8nFault(FaultRule):
     """An injected failure for ``/api/v1`` requests whose path starts with ``path_prefix``.
 
     ``method=None`` matches every HTTP method. ``kind``:
@@ -113,22 +115,6 @@ class N8nFault:
     every: int | None = None
     seen: int = 0
     fired: int = 0
-
-    def matches(self, method: str, path: str) -> bool:
-        """True if the fault applies to ``method path``."""
-        if self.method is not None and self.method.upper() != method.upper():
-            return False
-        return path.startswith(self.path_prefix)
-
-    def consider(self) -> bool:
-        """Count one matching call; True when the fault fires on it."""
-        self.seen += 1
-        if self.times is not None and self.fired >= self.times:
-            return False
-        if self.every is not None and self.seen % self.every != 0:
-            return False
-        self.fired += 1
-        return True
 
 
 @dataclass(frozen=True)

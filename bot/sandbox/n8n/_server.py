@@ -9,8 +9,6 @@ journaled. Only the read operations opsbot uses are served; other methods answer
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -22,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .._faults import client_gone_within, sandbox_routes
 from ._models import (
     KEY_REQUIRED,
     ROUTE_NOT_FOUND,
@@ -55,19 +54,6 @@ def _route(path: str) -> tuple[Handler, str] | None:
         if found is not None:
             return handler, found.groupdict().get("id") or ""
     return None
-
-
-async def _client_gone_within(request: Request, seconds: float) -> bool:
-    """Wait ``seconds``; True as soon as the client disconnects."""
-
-    async def disconnected() -> None:
-        while (await request.receive())["type"] != "http.disconnect":
-            pass
-
-    waiter = asyncio.ensure_future(disconnected())
-    done, _ = await asyncio.wait({waiter}, timeout=seconds)
-    waiter.cancel()
-    return bool(done)
 
 
 class _Api:
@@ -135,33 +121,9 @@ class _Api:
             )
             html = f"<html><head><title>{page}</title></head><body><h1>{page}</h1></body></html>"
             return Response(html, status_code=fault.status, media_type="text/html")
-        if fault.kind == "delay" and await _client_gone_within(request, fault.delay):
+        if fault.kind == "delay" and await client_gone_within(request, fault.delay):
             return self.answer(request, 499, {"message": "client gone"}, fault=fault.kind)
         return None
-
-
-_FAULT_FIELDS = (
-    "path_prefix",
-    "method",
-    "kind",
-    "status",
-    "retry_after",
-    "delay",
-    "times",
-    "every",
-)
-
-
-def _add_fault(state: N8nState, raw: bytes) -> Response:
-    try:
-        data = json.loads(raw or b"{}")
-        if not isinstance(data, dict) or data.get("kind", "error") not in get_args(FaultKind):
-            raise ValueError("bad fault")
-        fault = N8nFault(**{k: data[k] for k in _FAULT_FIELDS if k in data})
-    except (ValueError, TypeError) as exc:
-        return JSONResponse({"ok": False, "error": str(exc)}, status_code=400)
-    state.add_fault(fault)
-    return JSONResponse({"ok": True, "fault": dataclasses.asdict(fault)})
 
 
 def create_n8n_app(state: N8nState | None = None) -> Starlette:
@@ -173,20 +135,6 @@ def create_n8n_app(state: N8nState | None = None) -> Starlette:
     loopback only).
     """
     api = _Api(state or N8nState())
-
-    async def journal(request: Request) -> Response:
-        prefix = request.query_params.get("path_prefix")
-        calls = [dataclasses.asdict(c) for c in api.state.calls(prefix)]
-        return JSONResponse({"ok": True, "calls": calls})
-
-    async def faults(request: Request) -> Response:
-        if request.method == "DELETE":
-            api.state.clear_faults()
-            return JSONResponse({"ok": True})
-        if request.method == "GET":
-            listed = [dataclasses.asdict(f) for f in api.state.faults]
-            return JSONResponse({"ok": True, "faults": listed})
-        return _add_fault(api.state, await request.body())
 
     async def seeding(request: Request) -> Response:
         try:
@@ -202,8 +150,7 @@ def create_n8n_app(state: N8nState | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
-            Route("/_sandbox/journal", journal, methods=["GET"]),
-            Route("/_sandbox/faults", faults, methods=["GET", "POST", "DELETE"]),
+            *sandbox_routes(lambda: api.state, N8nFault, get_args(FaultKind)),
             Route("/_sandbox/seed", seeding, methods=["POST"]),
             Route("/{path:path}", api.handle, methods=methods),
         ]

@@ -8,14 +8,13 @@ count up from 1 in the order they are added, as n8n's do.
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.datastructures import QueryParams
 
+from .._faults import SandboxState
 from . import _query
 from ._models import (
     ACTIVE_STATUSES,
@@ -36,17 +35,14 @@ from ._render import execution_json, workflow_json
 _STOPPED = frozenset({"success", "error", "crashed", "canceled", "waiting"})
 
 
-class N8nState:
+class N8nState(SandboxState[N8nFault, N8nCall]):
     """The emulated instance; every access goes through one re-entrant lock."""
 
     def __init__(self, api_key: str = DEFAULT_API_KEY) -> None:
-        self.lock = threading.RLock()
+        super().__init__()
         self.api_key = api_key
-        self.faults: list[N8nFault] = []
         self._workflows: dict[str, Workflow] = {}
         self._executions: dict[int, Execution] = {}
-        self._journal: list[N8nCall] = []
-        self._seq = 0
         self._next_execution = 1
 
     # ----- journal and faults ------------------------------------------------------------
@@ -60,40 +56,11 @@ class N8nState:
         fault: str | None = None,
     ) -> N8nCall:
         """Append one request to the journal."""
-        with self.lock:
-            self._seq += 1
-            entry = N8nCall(self._seq, time.time(), method, path, query, status, message, fault)
-            self._journal.append(entry)
-            return entry
-
-    def calls(self, path_prefix: str | None = None) -> list[N8nCall]:
-        """Journal entries, oldest first, optionally only paths starting with ``path_prefix``."""
-        with self.lock:
-            return [
-                c for c in self._journal if path_prefix is None or c.path.startswith(path_prefix)
-            ]
+        return self._journal.record(N8nCall, method, path, query, status, message, fault)
 
     def count(self, method: str | None = None, path_prefix: str = "/api/v1/") -> int:
         """How many requests of ``method`` (any if None) hit paths under ``path_prefix``."""
-        calls = self.calls(path_prefix)
-        return sum(1 for c in calls if method is None or c.method.upper() == method.upper())
-
-    def add_fault(self, fault: N8nFault) -> N8nFault:
-        """Inject a fault; it applies to later requests."""
-        with self.lock:
-            self.faults.append(fault)
-        return fault
-
-    def clear_faults(self) -> None:
-        """Remove every injected fault."""
-        with self.lock:
-            self.faults.clear()
-
-    def take_fault(self, method: str, path: str) -> N8nFault | None:
-        """The fault firing for this request, if any (every matching fault counts the call)."""
-        with self.lock:
-            fired = [f for f in self.faults if f.matches(method, path) and f.consider()]
-            return fired[0] if fired else None
+        return self._journal.count(method, path_prefix)
 
     # ----- seeding -----------------------------------------------------------------------
     def add_workflow(

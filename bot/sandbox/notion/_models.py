@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .._faults import FaultRule
+
 Json = dict[str, Any]
 """A JSON object as the API sends and receives it."""
 
@@ -41,7 +43,7 @@ def code_for_status(status: int) -> str:
 
 
 @dataclass
-class NotionFault:
+class NotionFault(FaultRule):
     """An injected failure for requests whose path starts with ``path_prefix``.
 
     ``method=None`` matches every HTTP method. ``kind``:
@@ -67,22 +69,6 @@ class NotionFault:
     every: int | None = None
     seen: int = 0
     fired: int = 0
-
-    def matches(self, method: str, path: str) -> bool:
-        """True if the fault applies to ``method path``."""
-        if self.method is not None and self.method.upper() != method.upper():
-            return False
-        return path.startswith(self.path_prefix)
-
-    def consider(self) -> bool:
-        """Count one matching call; True when the fault fires on it."""
-        self.seen += 1
-        if self.times is not None and self.fired >= self.times:
-            return False
-        if self.every is not None and self.seen % self.every != 0:
-            return False
-        self.fired += 1
-        return True
 
     @property
     def error_code(self) -> str:

@@ -7,8 +7,6 @@ Order of checks on ``/v1/*``: route (400 ``invalid_request_url``), bearer token 
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -20,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .._faults import client_gone_within, sandbox_routes
 from ._models import FaultKind, Json, NotionError, NotionFault, new_id, validation
 from ._state import NotionState
 
@@ -72,19 +71,6 @@ def _route(method: str, path: str) -> tuple[Handler, str] | None:
         if found is not None and verb == method:
             return handler, found.groupdict().get("id") or ""
     return None
-
-
-async def _client_gone_within(request: Request, seconds: float) -> bool:
-    """Wait ``seconds``; True as soon as the client disconnects (the body was already read)."""
-
-    async def disconnected() -> None:
-        while (await request.receive())["type"] != "http.disconnect":
-            pass
-
-    waiter = asyncio.ensure_future(disconnected())
-    done, _ = await asyncio.wait({waiter}, timeout=seconds)
-    waiter.cancel()
-    return bool(done)
 
 
 async def _read_json(request: Request) -> Json:
@@ -166,7 +152,7 @@ class _Api:
         response = self.answer(request, status, result, fault=fault.kind if fault else None)
         if fault is not None and fault.kind == "timeout_after_commit":
             # Applied and journaled; the answer is held back (or dropped if the client hangs up).
-            await _client_gone_within(request, fault.delay)
+            await client_gone_within(request, fault.delay)
         return response
 
     async def _fault_before(self, request: Request, fault: NotionFault) -> Response | None:
@@ -181,34 +167,9 @@ class _Api:
         if fault.kind == "error":
             err = NotionError(fault.status, fault.error_code, f"Injected {fault.error_code}.")
             return self.answer(request, fault.status, err.body(), fault=fault.kind)
-        if fault.kind == "delay" and await _client_gone_within(request, fault.delay):
+        if fault.kind == "delay" and await client_gone_within(request, fault.delay):
             return self.answer(request, 499, {"object": "dropped"}, fault=fault.kind)
         return None
-
-
-_FAULT_FIELDS = (
-    "path_prefix",
-    "method",
-    "kind",
-    "status",
-    "code",
-    "retry_after",
-    "delay",
-    "times",
-    "every",
-)
-
-
-def _add_fault(state: NotionState, raw: bytes) -> Response:
-    try:
-        data = json.loads(raw or b"{}")
-        if not isinstance(data, dict) or data.get("kind", "error") not in get_args(FaultKind):
-            raise ValueError("bad fault")
-        fault = NotionFault(**{k: data[k] for k in _FAULT_FIELDS if k in data})
-    except (ValueError, TypeError) as exc:
-        return JSONResponse({"ok": False, "error": str(exc)}, status_code=400)
-    state.add_fault(fault)
-    return JSONResponse({"ok": True, "fault": dataclasses.asdict(fault)})
 
 
 def create_notion_app(state: NotionState | None = None) -> Starlette:
@@ -220,28 +181,13 @@ def create_notion_app(state: NotionState | None = None) -> Starlette:
     """
     api = _Api(state or NotionState())
 
-    async def journal(request: Request) -> Response:
-        prefix = request.query_params.get("path_prefix")
-        calls = [dataclasses.asdict(c) for c in api.state.calls(prefix)]
-        return JSONResponse({"ok": True, "calls": calls})
-
-    async def faults(request: Request) -> Response:
-        if request.method == "DELETE":
-            api.state.clear_faults()
-            return JSONResponse({"ok": True})
-        if request.method == "GET":
-            listed = [dataclasses.asdict(f) for f in api.state.faults]
-            return JSONResponse({"ok": True, "faults": listed})
-        return _add_fault(api.state, await request.body())
-
     async def pages(request: Request) -> Response:
         return JSONResponse({"ok": True, "pages": api.state.pages()})
 
     methods = ["GET", "POST", "PATCH", "DELETE", "PUT"]
     app = Starlette(
         routes=[
-            Route("/_sandbox/journal", journal, methods=["GET"]),
-            Route("/_sandbox/faults", faults, methods=["GET", "POST", "DELETE"]),
+            *sandbox_routes(lambda: api.state, NotionFault, get_args(FaultKind)),
             Route("/_sandbox/pages", pages, methods=["GET"]),
             Route("/{path:path}", api.handle, methods=methods),
         ]

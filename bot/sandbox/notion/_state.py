@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import copy
-import threading
 import time
 from typing import Any
 
+from .._faults import SandboxState
 from ._models import (
     API_VERSION,
     DEFAULT_DATA_SOURCE_ID,
@@ -34,7 +34,7 @@ from ._render import (
 from ._values import check_children, property_values
 
 
-class NotionState:
+class NotionState(SandboxState[NotionFault, NotionCall]):
     """The emulated workspace; every access goes through one re-entrant lock.
 
     API operations answer JSON like Notion's and raise :class:`NotionError`; the accessors
@@ -50,18 +50,15 @@ class NotionState:
         database_title: str = "Incidents",
         versions: tuple[str, ...] = (API_VERSION,),
     ) -> None:
-        self.lock = threading.RLock()
+        super().__init__()
         self.token, self.versions = token, versions
         self.database_id = normalize_id(database_id, "database_id")
         self.data_source_id = normalize_id(data_source_id, "data_source_id")
         self.database_title = database_title
         self.schema = incident_schema()
-        self.faults: list[NotionFault] = []
         self.created = time.time()
         self._pages: dict[str, Json] = {}
         self._blocks: dict[str, list[Json]] = {}
-        self._journal: list[NotionCall] = []
-        self._seq = 0
 
     # ----- journal and faults ------------------------------------------------------------
     def record(
@@ -74,43 +71,11 @@ class NotionState:
         fault: str | None = None,
     ) -> NotionCall:
         """Append one request to the journal."""
-        with self.lock:
-            self._seq += 1
-            entry = NotionCall(self._seq, time.time(), method, path, status, version, code, fault)
-            self._journal.append(entry)
-            return entry
-
-    def calls(self, path_prefix: str | None = None) -> list[NotionCall]:
-        """Journal entries, oldest first, optionally only paths starting with ``path_prefix``."""
-        with self.lock:
-            return [
-                c for c in self._journal if path_prefix is None or c.path.startswith(path_prefix)
-            ]
+        return self._journal.record(NotionCall, method, path, status, version, code, fault)
 
     def count(self, method: str | None = None, path_prefix: str = "/v1/") -> int:
         """How many requests of ``method`` (any if None) hit paths under ``path_prefix``."""
-        return sum(
-            1
-            for c in self.calls(path_prefix)
-            if method is None or c.method.upper() == method.upper()
-        )
-
-    def add_fault(self, fault: NotionFault) -> NotionFault:
-        """Inject a fault; it applies to later requests."""
-        with self.lock:
-            self.faults.append(fault)
-        return fault
-
-    def clear_faults(self) -> None:
-        """Remove every injected fault."""
-        with self.lock:
-            self.faults.clear()
-
-    def take_fault(self, method: str, path: str) -> NotionFault | None:
-        """The fault firing for this request, if any (every matching fault counts the call)."""
-        with self.lock:
-            fired = [f for f in self.faults if f.matches(method, path) and f.consider()]
-            return fired[0] if fired else None
+        return self._journal.count(method, path_prefix)
 
     # ----- test accessors ----------------------------------------------------------------
     def pages(self, *, include_trashed: bool = True) -> list[Json]:
