@@ -15,7 +15,8 @@ from pathlib import Path
 def benchmarks() -> list[str]:
     """Names of the benchmark modules, sorted."""
     here = [str(Path(__file__).parent)]
-    skip = {"lifecycle", "peers"}  # lifecycle re-runs ack/timers/storm; peers are helpers
+    # lifecycle re-runs ack/timers/storm; peers are helpers; roundtrips and paired are tools
+    skip = {"lifecycle", "peers", "roundtrips", "paired"}
     found = pkgutil.iter_modules(here)
     return sorted(m.name for m in found if not m.name.startswith("_") and m.name not in skip)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import importlib.util
 import json
 import os
 import secrets
@@ -97,13 +98,31 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec (Linu
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+# uvicorn uses uvloop and httptools when they are importable ("uvicorn[standard]"); opsbot does
+# not depend on them (its image has neither), but a development venv may hold them for other
+# tools. The servers the benchmarks start run as deployed: these modules hidden, unless
+# OPSBOT_BENCH_UVICORN_EXTRAS=1.
+AS_DEPLOYED = Path(__file__).resolve().parent / "_as_deployed"
+
+
 def _clean_env(extra: dict[str, str]) -> dict[str, str]:
-    """The caller's environment minus every opsbot setting (no Slack, Jira ...), plus ``extra``."""
+    """The caller's environment minus every opsbot setting (no Slack, Jira ...), plus ``extra``;
+    on ``PYTHONPATH`` the repository, and the directory that hides uvicorn's optional extras."""
     ours = {name.upper() for name in Settings.model_fields}
     env = {key: value for key, value in os.environ.items() if key.upper() not in ours}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    hide = None if os.environ.get("OPSBOT_BENCH_UVICORN_EXTRAS") == "1" else str(AS_DEPLOYED)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [hide, str(REPO), env.get("PYTHONPATH")]))
     env.update(extra)
     return env
+
+
+def uvicorn_flavour() -> str:
+    """How the servers' uvicorn runs: its event loop and HTTP parser."""
+    if os.environ.get("OPSBOT_BENCH_UVICORN_EXTRAS") == "1":
+        have = [m for m in ("uvloop", "httptools") if importlib.util.find_spec(m) is not None]
+        loop = "uvloop" if "uvloop" in have else "asyncio"
+        return f"loop {loop}, http {'httptools' if 'httptools' in have else 'h11'}"
+    return "loop asyncio, http h11 (uvloop and httptools hidden: not opsbot dependencies)"
 
 
 @contextlib.contextmanager

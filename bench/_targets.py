@@ -29,6 +29,7 @@ from bench._harness import (
     opsbot_server,
     postgres_database,
     tail,
+    uvicorn_flavour,
 )
 
 __all__ = ["PEER_THREADS", "Target", "machine", "opsbot_target", "planned", "spawn"]
@@ -211,4 +212,5 @@ def machine(admin_url: str) -> dict[str, Any]:
         "python": platform.python_version(),
         "postgresql": postgres,
         "os": platform.platform(),
+        "uvicorn": uvicorn_flavour(),
     }

@@ -36,6 +36,7 @@ from bench._harness import (
     print_table,
     run_async,
     tail,
+    uvicorn_flavour,
 )
 from bench._sandboxes import (
     BACKENDS,
@@ -102,6 +103,26 @@ async def _seed(driver: AsyncSlackDriver, sandbox: Sandboxes, profile: Profile) 
         await asyncio.sleep(0.2)
         cards = incident_cards(sandbox.slack.state)
     return cards
+
+
+async def _follow_ups(sandbox: Sandboxes, load_end: float, quiet_s: float = 2.0,
+                      bound_s: float = 120.0) -> dict[str, Any]:  # fmt: skip
+    """Wait (bounded) until no response_url post came for ``quiet_s``; how many came in all and
+    how long after the load's last ack the last one came."""
+    deadline = load_end + bound_s
+    seen, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        count = sandbox.slack.state.count_by_method().get("response_url", 0)
+        if count != seen:
+            seen, since = count, time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            break
+        await asyncio.sleep(0.1)
+    times = [e.t for e in sandbox.slack.state.calls("response_url")]
+    last = max(times, default=load_end)
+    return {"response_url_posts": len(times),
+            "after_load": sum(1 for t in times if t > load_end),
+            "last_after_load_s": round(max(0.0, last - load_end), 2)}  # fmt: skip
 
 
 def _problem(kind: str, reply: DriverResponse) -> str | None:
@@ -179,8 +200,7 @@ async def _bench(server: Server, sandbox: Sandboxes, profile: Profile) -> dict[s
             for _ in range(profile.clients)
         ]
         cards = await _seed(drivers[0], sandbox, profile)
-        # The faults start with the load (seeding with them takes 5x longer: the outbox waits
-        # for a batch's slowest Jira or Notion call before it delivers the next Slack card).
+        # The faults start with the load.
         assert sandbox.jira is not None and sandbox.notion is not None
         sandbox.jira.state.add_fault(JiraFault(kind="delay", delay=2.0))
         sandbox.notion.state.add_fault(NotionFault(kind="delay", delay=2.0))
@@ -191,11 +211,19 @@ async def _bench(server: Server, sandbox: Sandboxes, profile: Profile) -> dict[s
         await _load(drivers, warm, [])  # warm-up, not measured: one request per client
         cpu = cpu_seconds(server.process.pid), time.process_time()
         run = await _load(drivers, profile, cards)
+        load_end = time.monotonic()
         per = 1000 / (sum(len(v) for v in run["latencies"].values()) or 1)
         run["cpu_ms_per_request"] = {  # the sandboxes run in this process, on threads
             "opsbot": round((cpu_seconds(server.process.pid) - cpu[0]) * per, 2),
             "load_generator_and_sandboxes": round((time.process_time() - cpu[1]) * per, 2),
         }
+        # What the acks left for later: the answers through response_url (``Done: #4 is
+        # acknowledged``, status, declared) come after the ack; when they stop, how long after
+        # the last ack the last one came, and opsbot's CPU per request including that tail.
+        run["follow_ups"] = await _follow_ups(sandbox, load_end)
+        run["cpu_ms_per_request"]["opsbot_with_follow_ups"] = round(
+            (cpu_seconds(server.process.pid) - cpu[0]) * per, 2
+        )
     run["cards"] = len(cards)
     run["slack_calls"] = sandbox.slack.state.count_by_method()
     return run
@@ -252,6 +280,7 @@ def run(profile_name: str, backends: tuple[str, ...] | None = None, *,
                     log_text = server.log_path.read_text(errors="replace")
                     extra[backend] = {
                         "cards": outcome["cards"],
+                        "follow_ups": outcome["follow_ups"],
                         "cpu_ms_per_request": outcome["cpu_ms_per_request"],
                         "slack_calls": outcome["slack_calls"],
                         "opsbot_memory_mb": memory_mb(server.process.pid),
@@ -278,10 +307,13 @@ def _report(profile: Profile, profile_name: str, results: list[dict[str, Any]],
         if r["first_error"] and r["kind"] != "all":
             print(f"first error, {r['backend']} {r['kind']}: {r['first_error']}")
     for backend, facts in extra.items():
+        follow = facts["follow_ups"]
         print(f"{backend}: {facts['cards']} cards clicked on; CPU ms per request "
               f"{facts['cpu_ms_per_request']}; opsbot memory MB {facts['opsbot_memory_mb']}; "
-              f"ERROR log lines {facts['opsbot_log_errors']}")  # fmt: skip
-    emit_json("ack", results, profile=profile_name, cpus=os.cpu_count(),
+              f"ERROR log lines {facts['opsbot_log_errors']}; response_url answers "
+              f"{follow['response_url_posts']}, {follow['after_load']} of them after the last "
+              f"ack, the last {follow['last_after_load_s']} s after it")  # fmt: skip
+    emit_json("ack", results, profile=profile_name, cpus=os.cpu_count(), uvicorn=uvicorn_flavour(),
               python=platform.python_version(), load_average_before_after=load,
               mix=dict(profile.mix), clients=profile.clients, backends=extra,
               skipped=skipped)  # fmt: skip

@@ -15,6 +15,7 @@ run; a missed target is printed, not an error.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import itertools
 import json
@@ -219,9 +220,19 @@ async def _bench_target(target: Target, profile: Profile) -> list[Result]:
     return results
 
 
-def run(profile_name: str, backends: tuple[str, ...] | None = None, peers: bool = False) -> int:
+def run(
+    profile_name: str,
+    backends: tuple[str, ...] | None = None,
+    peers: bool = False,
+    sizes: tuple[int, ...] | None = None,
+    seconds: float | None = None,
+) -> int:
     """Run the benchmark, print the tables and the JSON line; the process exit status."""
     profile = PROFILES[profile_name]
+    if sizes:
+        profile = dataclasses.replace(profile, group_sizes=sizes)
+    if seconds:
+        profile = dataclasses.replace(profile, max_seconds=seconds)
     admin_url = os.environ.get("OPSBOT_BENCH_POSTGRES_URL", DEFAULT_PG_ADMIN_URL)
     results: list[Result] = []
     skipped: dict[str, str] = {}
@@ -289,7 +300,8 @@ def _report(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m bench.ingest [--quick | --smoke] [--backend sqlite|postgresql] [--no-peers]``."""
+    """``python -m bench.ingest [--quick | --smoke] [--backend sqlite|postgresql] [--sizes 1,100]
+    [--seconds S] [--no-peers]``."""
     parser = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__)
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="a short run (a few minutes with peers)")
@@ -299,6 +311,10 @@ def main(argv: list[str] | None = None) -> int:
         help="opsbot's backend, repeatable (alerta and the floor always use PostgreSQL)",
     )  # fmt: skip
     parser.add_argument(
+        "--sizes", help="comma-separated group sizes to run (default: the profile's 1,100,1000)",
+    )  # fmt: skip
+    parser.add_argument("--seconds", type=float, help="time bound per case (overrides the profile)")
+    parser.add_argument(
         "--peers", action=argparse.BooleanOptionalAction, default=None,
         help="also run alerta and the floor and print the ratios (default: on, off with --smoke)",
     )  # fmt: skip
@@ -306,8 +322,12 @@ def main(argv: list[str] | None = None) -> int:
     interrupt_on_signals()
     profile = "smoke" if args.smoke else "quick" if args.quick else "full"
     peers = (profile != "smoke") if args.peers is None else args.peers
+    sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else None
+    if sizes and not set(sizes) <= set(PROFILES[profile].max_requests):
+        parser.error(f"--sizes: choose among {sorted(PROFILES[profile].max_requests)}")
     try:
-        return run(profile, tuple(args.backend) if args.backend else None, peers)
+        return run(profile, tuple(args.backend) if args.backend else None, peers, sizes,
+                   args.seconds)  # fmt: skip
     except KeyboardInterrupt:
         print("interrupted; everything started was stopped", file=sys.stderr)
         return 130

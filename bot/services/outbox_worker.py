@@ -2,7 +2,10 @@
 
 Safe with several opsbot processes: rows are leased (PostgreSQL ``FOR UPDATE SKIP LOCKED``),
 effects of one incident go in order, and a lease that expires (a crashed worker) is taken
-over. It wakes on ``wake()`` after a commit, else polls."""
+over. Each lane (slack, jira, notion) delivers on its own: an effect is delivered by its own
+task, and the worker claims again as soon as there is something new or a delivery ended, so a
+slow Jira call never holds up the next Slack card. It wakes on ``wake()`` after a commit, and
+when a delivery ends; else it polls."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from anyio import to_thread
 
 from bot.clock import Clock
 from bot.domain.ports import PermanentError, TransientError
+from bot.logs import scrub
 from bot.metrics import Metrics
 from bot.services.effect_kinds import DEAD_LETTER, URGENT
 from storage.db import Database
@@ -52,6 +56,10 @@ class EffectRouter:
         await deliverer.deliver(effect)
 
 
+def _lane(effect: Claimed) -> str:
+    return effect.kind.split(".", 1)[0][:16]  # as ``outbox.enqueue`` files it
+
+
 def backoff(
     attempt: int, *, retry_after: float | None, base: float = 1.0, cap: float = 300.0
 ) -> float:
@@ -78,6 +86,7 @@ class OutboxWorker:
     notify_lanes: frozenset[str] = frozenset()
     _event: asyncio.Event = field(default_factory=asyncio.Event)
     _loop: asyncio.AbstractEventLoop | None = None
+    _inflight: dict[int, tuple[str, asyncio.Task[None]]] = field(default_factory=dict)
 
     def wake(self) -> None:
         """Ask for a tick now (callable from any thread)."""
@@ -85,29 +94,67 @@ class OutboxWorker:
             self._loop.call_soon_threadsafe(self._event.set)
 
     async def run(self) -> None:
-        """Tick until cancelled."""
+        """Tick until cancelled; then stop the deliveries in flight (their leases are released)."""
         self._loop = asyncio.get_running_loop()
-        while True:
-            try:
-                done = await self.tick()
-            except Exception:
-                log.exception("outbox tick failed")
-                done = 0
-            if done == 0:
+        try:
+            while True:
                 self._event.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._event.wait(), self.poll_seconds)
+                try:
+                    started = await self.tick()
+                except Exception:
+                    log.exception("outbox tick failed")
+                    started = 0
+                if started == 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._event.wait(), self.poll_seconds)
+        finally:
+            await self._stop_deliveries()
 
     async def tick(self) -> int:
-        """Claim and deliver one batch; returns how many effects were attempted."""
-        claimed = await to_thread.run_sync(self._claim)
-        if claimed:
-            await asyncio.gather(*(self._deliver(effect) for effect in claimed))
+        """Claim up to ``batch`` due effects and start delivering each in its own task; returns
+        how many were started (they go on after ``tick`` returns). A lane with ``batch`` effects
+        in flight is left out of the claim until one of them ends."""
+        full = {lane for lane, n in self._per_lane().items() if n >= self.batch}
+        claimed = await to_thread.run_sync(self._claim, full, set(self._inflight))
+        for effect in claimed:
+            task = asyncio.create_task(self._deliver_and_wake(effect))
+            self._inflight[effect.id] = (_lane(effect), task)
         return len(claimed)
 
-    def _claim(self) -> list[Claimed]:
+    def _per_lane(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for lane, _ in self._inflight.values():
+            counts[lane] = counts.get(lane, 0) + 1
+        return counts
+
+    def _claim(self, skip_lanes: set[str], skip_ids: set[int]) -> list[Claimed]:
         with self.db.session() as session:
-            return outbox.claim_due(session, now=self.clock(), lease=self.lease, limit=self.batch)
+            return outbox.claim_due(
+                session,
+                now=self.clock(),
+                lease=self.lease,
+                limit=self.batch,
+                skip_lanes=skip_lanes,
+                skip_ids=skip_ids,
+            )
+
+    async def _deliver_and_wake(self, effect: Claimed) -> None:
+        try:
+            await self._deliver(effect)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # _deliver handles delivery errors; this is its bookkeeping failing
+            log.exception("outbox delivery failed", extra={"effect": effect.kind, "id": effect.id})
+        finally:
+            self._inflight.pop(effect.id, None)
+            self._event.set()  # the incident's next effect in this lane may be due now
+
+    async def _stop_deliveries(self) -> None:
+        tasks = [task for _, task in self._inflight.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._inflight.clear()
 
     async def _deliver(self, effect: Claimed) -> None:
         try:
@@ -137,6 +184,7 @@ class OutboxWorker:
     async def _retry(
         self, effect: Claimed, error: str, *, retry_after: float | None, final: bool
     ) -> None:
+        error = scrub(error)  # it is logged, stored, shown by /incident sync and posted to Slack
         dead = final or effect.attempts >= self.max_attempts
         delay = backoff(
             effect.attempts, retry_after=retry_after, base=self.retry_base, cap=self.retry_cap

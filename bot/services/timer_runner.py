@@ -77,6 +77,10 @@ class TimerRunner:
         )
         try:
             fired = await asyncio.shield(self._inflight)
+        except asyncio.CancelledError:
+            if self._stopped:  # ``stop`` shut the scheduler down under this tick, and waits for
+                return []  # its transaction itself: not an error for the scheduler to log
+            raise
         except Exception:
             log.exception("timer tick failed")
             return []

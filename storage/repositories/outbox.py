@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -73,16 +74,38 @@ def enqueue(
         "next_attempt_at": now + delay,
         "created_at": now,
     }
-    stmt = insert_for(session, OutboxRow).values(**values)
-    if coalesce_key is not None:
-        stmt = stmt.on_conflict_do_nothing(index_elements=["coalesce_key"])
-    session.exec(stmt)
+    session.execute(_insert(session, coalesce=coalesce_key is not None), values)
 
 
-def claim_due(session: Session, *, now: datetime, lease: timedelta, limit: int) -> list[Claimed]:
+_INSERTS: dict[tuple[str, bool], Any] = {}
+
+
+def _insert(session: Session, *, coalesce: bool) -> Any:
+    """The effect insert for the session's dialect, built once: the values travel as parameters,
+    so its compiled SQL is cached (a fresh ``.values(...)`` was compiled on every call)."""
+    key = (session.get_bind().dialect.name, coalesce)
+    if key not in _INSERTS:
+        stmt = insert_for(session, OutboxRow)
+        _INSERTS[key] = (
+            stmt.on_conflict_do_nothing(index_elements=["coalesce_key"]) if coalesce else stmt
+        )
+    return _INSERTS[key]
+
+
+def claim_due(
+    session: Session,
+    *,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    skip_lanes: Collection[str] = (),
+    skip_ids: Collection[int] = (),
+) -> list[Claimed]:
     """Lease up to ``limit`` due effects, urgent first, each the oldest pending one of its
     incident's lane (slack, jira, notion: an outage of one never holds up another) among
-    effects at least as urgent (so an escalation never waits for an edit)."""
+    effects at least as urgent (so an escalation never waits for an edit). Effects of
+    ``skip_lanes`` (lanes the caller has no room for) and ``skip_ids`` (effects the caller is
+    still delivering, whose lease may have run out) are left alone."""
     earlier = aliased(OutboxRow)
     blocked = exists().where(
         and_(
@@ -99,7 +122,13 @@ def claim_due(session: Session, *, now: datetime, lease: timedelta, limit: int) 
         .where(col(OutboxRow.next_attempt_at) <= now)
         .where(or_(col(OutboxRow.lease_until).is_(None), col(OutboxRow.lease_until) < now))
         .where(or_(col(OutboxRow.incident_id).is_(None), ~blocked))
-        .order_by(col(OutboxRow.priority), col(OutboxRow.id))
+    )
+    if skip_lanes:
+        query = query.where(col(OutboxRow.lane).not_in(sorted(skip_lanes)))
+    if skip_ids:
+        query = query.where(col(OutboxRow.id).not_in(sorted(skip_ids)))
+    query = (
+        query.order_by(col(OutboxRow.priority), col(OutboxRow.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )

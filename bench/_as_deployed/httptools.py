@@ -1,0 +1,3 @@
+"""Hides ``httptools`` from the servers the benchmarks start (see ``bench/_harness.py``)."""
+
+raise ImportError("httptools is hidden by bench/_as_deployed: not one of opsbot's dependencies")
