@@ -34,7 +34,7 @@ from storage.db import Database
 from storage.repositories import checklists as repo
 from storage.repositories import incidents as incident_repo
 from storage.repositories import outbox
-from storage.tables import IncidentRow
+from storage.tables import ChecklistItemRow, IncidentRow
 
 __all__ = [
     "Deadlines",
@@ -61,33 +61,37 @@ class Deadlines:
 
 def refresh(session: Session, policy: Policy, row: IncidentRow, now: datetime) -> Deadlines:
     """Create or adjust the incident's checklists for its current state and severity; queue
-    a Slack edit of the comms checklist when it changed and the incident has a channel."""
+    a Slack edit of the comms checklist when it changed and the incident has a channel.
+
+    One read of the incident's items serves all three checklists (this runs whenever an
+    incident opens or changes)."""
     assert row.id is not None
-    status = Status(row.status)
+    existing = repo.rows_by_checklist(session, row.id)
     wanted = _comms(policy, row)
-    changed = repo.sync(session, incident_id=row.id, checklist=COMMS, wanted=wanted)
+    comms = existing.get(COMMS, [])
+    changed = repo.sync(session, incident_id=row.id, checklist=COMMS, wanted=wanted, existing=comms)
     if changed and row.slack_comms_ts:
         queue_message(session, row.id, COMMS, now)
-    if not repo.items(session, row.id, PLAYBOOK):
+    if PLAYBOOK not in existing:
         steps = playbook_for(policy, row.service).steps
         specs = [ItemSpec(s.key, s.text, section=s.section) for s in steps]
-        repo.sync(session, incident_id=row.id, checklist=PLAYBOOK, wanted=specs)
-    if status in (Status.RESOLVED, Status.CLOSED) and row.resolved_at is not None:
+        repo.sync(session, incident_id=row.id, checklist=PLAYBOOK, wanted=specs, existing=[])
+    if Status(row.status) in (Status.RESOLVED, Status.CLOSED) and row.resolved_at is not None:
         due = row.resolved_at + policy.severities[Severity(row.severity).value].rca_due
         specs = [ItemSpec(s.key, s.title, due) for s in rca_domain.SECTIONS]
-        repo.sync(session, incident_id=row.id, checklist=RCA, wanted=specs)
-    notice = next(
-        (
-            i
-            for i in repo.items(session, row.id, COMMS)
-            if i.key == CommsItem.CLIENT_NOTICE and not i.done
-        ),
-        None,
-    )
+        rca_rows = existing.get(RCA, [])
+        repo.sync(session, incident_id=row.id, checklist=RCA, wanted=specs, existing=rca_rows)
     return Deadlines(
-        notice_due_at=notice.due_at if notice else None,
+        notice_due_at=_notice_due(wanted, comms),
         rca_complete=row.rca_completed_at is not None or row.rca_waived_by is not None,
     )
+
+
+def _notice_due(wanted: list[ItemSpec], rows: list[ChecklistItemRow]) -> datetime | None:
+    """The client-notice deadline while the notice is wanted and not done."""
+    spec = next((w for w in wanted if w.key == CommsItem.CLIENT_NOTICE.value), None)
+    done = any(r.key == spec.key and r.done_at is not None for r in rows) if spec else False
+    return spec.due_at if spec is not None and not done else None
 
 
 def _comms(policy: Policy, row: IncidentRow) -> list[ItemSpec]:

@@ -17,6 +17,7 @@ __all__ = [
     "content",
     "items",
     "items_by_checklist",
+    "rows_by_checklist",
     "set_action_jira_key",
     "set_content",
     "sync",
@@ -58,11 +59,28 @@ def items_by_checklist(session: Session, incident_id: int) -> dict[str, list[Ite
     return found
 
 
-def sync(session: Session, *, incident_id: int, checklist: str, wanted: Sequence[ItemSpec]) -> bool:
+def rows_by_checklist(session: Session, incident_id: int) -> dict[str, list[ChecklistItemRow]]:
+    """Every item row of the incident, by checklist (one query)."""
+    found: dict[str, list[ChecklistItemRow]] = {}
+    for row in _rows(session, incident_id, None):
+        found.setdefault(row.checklist, []).append(row)
+    return found
+
+
+def sync(
+    session: Session,
+    *,
+    incident_id: int,
+    checklist: str,
+    wanted: Sequence[ItemSpec],
+    existing: Sequence[ChecklistItemRow] | None = None,
+) -> bool:
     """Make the checklist hold ``wanted``: add missing items, update labels and deadlines of
     open ones, drop open items no longer wanted (done items are history and stay).
-    Returns whether anything changed."""
-    current = {row.key: row for row in _rows(session, incident_id, checklist)}
+    ``existing`` saves the read when the caller has the rows. Returns whether anything
+    changed (written at the next flush)."""
+    rows = existing if existing is not None else _rows(session, incident_id, checklist)
+    current = {row.key: row for row in rows}
     changed = False
     for position, spec in enumerate(wanted):
         row = current.pop(spec.key, None)
@@ -88,8 +106,6 @@ def sync(session: Session, *, incident_id: int, checklist: str, wanted: Sequence
         if row.done_at is None:
             session.delete(row)
             changed = True
-    if changed:
-        session.flush()
     return changed
 
 
