@@ -292,10 +292,6 @@ class Policy(_Section):
             object.__setattr__(self, "services", services)
         return self
 
-    def is_admin(self, user_id: str) -> bool:
-        """Whether ``user_id`` is listed as an admin (user group ids need Slack to expand)."""
-        return user_id in self.roles.admin
-
     def playbook_ref(self, service: str) -> str | None:
         """The playbook reference of ``service``: its own, else the default route's."""
         return self.service(service).playbook or self.services["default"].playbook

@@ -101,7 +101,7 @@ class N8nRuns:
             names: Names = {}
             if not (found.get("workflowData") or {}).get("name"):
                 names, _ = await self._workflow_names(client)
-            run = self._run(found, names, await self._attempts(client, found, None), found)
+            run = self._run(found, names, await self._attempts(client, found), found)
             return RunDetail(run=run, steps=_steps(found, run.state), annotations=_notes(found))
 
     async def workflows(self) -> list[str]:
@@ -213,20 +213,17 @@ class N8nRuns:
         pairs = await asyncio.gather(*(one(e["id"]) for e in executions))
         return {i: d for i, d in pairs if d is not None}
 
-    async def _attempts(
-        self, client: httpx.AsyncClient, execution: Json, seen: dict[str, Json] | None
-    ) -> int:
-        """How many attempts came before this one, following ``retryOf`` through ``seen``
-        (what was listed) or, when None, through n8n (up to 10 hops)."""
+    async def _attempts(self, client: httpx.AsyncClient, execution: Json) -> int:
+        """How many attempts came before this one, following ``retryOf`` through n8n (up to
+        10 hops)."""
         depth, current, visited = 0, execution, {str(execution["id"])}
         while (parent := str(current.get("retryOf") or "")) and depth < _CHAIN_HOPS:
             depth += 1
-            if parent in visited or (seen is not None and parent not in seen):
+            if parent in visited:
                 break
             visited.add(parent)
             try:
-                path = f"/executions/{parent}"
-                current = seen[parent] if seen is not None else await self._get(client, path, {})
+                current = await self._get(client, f"/executions/{parent}", {})
             except _NotFound:
                 break
         return depth

@@ -4,9 +4,11 @@ re-reads the current state, and message ids already recorded are edited, never r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from anyio import to_thread
 
+from bot.adapters.slack.cards import Rendered
 from bot.adapters.slack.checklist_cards import checklist_message, rca_document
 from bot.clock import Clock
 from bot.domain.checklists import COMMS, PLAYBOOK, CommsEvent
@@ -19,7 +21,7 @@ from bot.services.incident_state import SlackRefs
 from storage.db import Database
 from storage.repositories.outbox import Claimed
 
-__all__ = ["ChecklistEffects"]
+__all__ = ["ChecklistEffects", "render_checklist"]
 
 
 @dataclass
@@ -91,14 +93,22 @@ class ChecklistEffects:
             lambda: state.load_incident(self.db, self.policy, incident_id)
         )
 
-    async def _render(self, view: IncidentView) -> tuple[str, list[dict[str, object]]]:
-        lists = await to_thread.run_sync(lambda: checklists.load_lists(self.db, view.id))
-        playbook = checklists.playbook_for(self.policy, view.service)
-        return checklist_message(
-            incident_id=view.id,
-            number=view.number,
-            comms=lists.get(COMMS, []),
-            playbook=lists.get(PLAYBOOK, []),
-            playbook_title=playbook.title,
-            now=self.clock(),
+    async def _render(self, view: IncidentView) -> Rendered:
+        return await to_thread.run_sync(
+            lambda: render_checklist(self.db, self.policy, view, now=self.clock())
         )
+
+
+def render_checklist(
+    db: Database, policy: Policy, view: IncidentView, *, now: datetime
+) -> Rendered:
+    """The incident's checklist message as it stands (blocking: reads the items)."""
+    lists = checklists.load_lists(db, view.id)
+    return checklist_message(
+        incident_id=view.id,
+        number=view.number,
+        comms=lists.get(COMMS, []),
+        playbook=lists.get(PLAYBOOK, []),
+        playbook_title=checklists.playbook_for(policy, view.service).title,
+        now=now,
+    )

@@ -6,11 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.adapters.slack.cards import Rendered
 from bot.clock import Clock
 from bot.domain.checklists import ItemState
+from bot.domain.incident import IncidentView
 from bot.domain.rca import RcaStatus
 from bot.policy import Policy
 from bot.services import checklists, rca
+from bot.services.checklist_effects import render_checklist
 from bot.services.lifecycle import Actor
 from bot.services.sync import NO_SYNC, SyncTargets
 from storage.db import Database
@@ -29,13 +32,9 @@ class ChecklistService:
     sync: SyncTargets = NO_SYNC
     waker: Callable[[], None] = field(default=lambda: None)
 
-    def lists(self, incident_id: int) -> dict[str, list[ItemState]]:
-        """Every checklist of the incident, by name."""
-        return checklists.load_lists(self.db, incident_id)
-
-    def playbook_title(self, service: str) -> str:
-        """The title of the playbook a service's incidents get."""
-        return checklists.playbook_for(self.policy, service).title
+    def message(self, view: IncidentView) -> Rendered:
+        """The incident's checklist message (comms and playbook) as it stands."""
+        return render_checklist(self.db, self.policy, view, now=self.clock())
 
     def tick(self, incident_id: int, checklist: str, key: str, done: bool, user: str) -> ItemState:
         """Tick or untick an item (``LookupError``, ``Refused``)."""

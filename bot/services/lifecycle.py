@@ -223,7 +223,7 @@ def _perform(
         row.resolved_at = None
         return "Reopened"
     if action is Action.CLOSE:
-        waived = _close_gate(policy, row, change, actor)
+        waived = _close_gate(row, change, actor)
         row.closed_at = now
         return f"Closed; RCA waived: {waived}" if waived else "Closed"
     if action is Action.ESCALATE:
@@ -248,7 +248,7 @@ def _needs(actor: Actor, least: str, what: str) -> None:
         )
 
 
-def _close_gate(policy: Policy, row: IncidentRow, change: Change, actor: Actor) -> str | None:
+def _close_gate(row: IncidentRow, change: Change, actor: Actor) -> str | None:
     """Closing needs a commander and a complete RCA, or an admin's waiver with a reason
     (returned)."""
     _needs(actor, "commander", "Closing")

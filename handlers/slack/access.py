@@ -20,7 +20,7 @@ from bot.domain.access import allows, required_role
 from bot.services.registry import Services
 from handlers.slack.refusals import refuse
 
-__all__ = ["register", "request_name"]
+__all__ = ["actor_of", "register", "request_name"]
 
 log = logging.getLogger("opsbot.slack")
 Next = Callable[[], Awaitable[BoltResponse]]
@@ -38,7 +38,8 @@ def request_name(body: Mapping[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def _user(body: Mapping[str, Any]) -> str:
+def actor_of(body: Mapping[str, Any]) -> str:
+    """The acting user's id in a command, interaction or form payload."""
     user = body.get("user")
     return str(user.get("id", "")) if isinstance(user, dict) else str(body.get("user_id", ""))
 
@@ -53,7 +54,7 @@ def register(bolt: AsyncApp, services: Services) -> None:
         asked = request_name(body)
         if asked is None or audience is None or not audience.is_home:
             return await next()
-        user = _user(body)
+        user = actor_of(body)
         role = services.access.role(user)
         context["role"] = role
         kind, name = asked

@@ -26,7 +26,7 @@ from bot.adapters.slack.portal_cards import CLIENT_STATUS_ACTION, refusal
 from bot.domain.audience import Audience, Kind, classify_payload
 from bot.domain.commands import INCIDENT
 from bot.services.registry import Services
-from handlers.slack.access import request_name
+from handlers.slack.access import actor_of, request_name
 from handlers.slack.client_portal import answer_command
 from handlers.slack.refusals import json_response, refuse
 
@@ -98,8 +98,7 @@ async def _client_answer(
 async def _audit_refusal(services: Services, body: Mapping[str, Any], audience: Audience) -> None:
     asked = request_name(body)
     kind, name = asked if asked else ("event", str(body.get("type", "")))
-    user = body.get("user")
-    actor = str(user.get("id", "")) if isinstance(user, dict) else str(body.get("user_id", ""))
+    actor = actor_of(body)
     await to_thread.run_sync(
         lambda: services.audit.record(
             actor=actor,

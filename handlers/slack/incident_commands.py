@@ -13,9 +13,7 @@ from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import rca_cards, report_cards
-from bot.adapters.slack.checklist_cards import checklist_message
 from bot.domain import rca as rca_domain
-from bot.domain.checklists import COMMS, PLAYBOOK
 from bot.domain.commands import INCIDENT, Parsed
 from bot.domain.incident_args import parse_declare, parse_severity, parse_user, split_target
 from bot.domain.lifecycle import Action, Refused
@@ -264,15 +262,7 @@ async def _checklist(job: Plan, ctx: _Ctx) -> None:
     if read is None:
         return
     view = read[1]
-    lists = await ctx.call(lambda: ctx.checklists.lists(view.id))
-    text, blocks = checklist_message(
-        incident_id=view.id,
-        number=view.number,
-        comms=lists.get(COMMS, []),
-        playbook=lists.get(PLAYBOOK, []),
-        playbook_title=ctx.checklists.playbook_title(view.service),
-        now=ctx.now(),
-    )
+    text, blocks = await ctx.call(lambda: ctx.checklists.message(view))
     await ctx.say(text, blocks)
 
 
