@@ -67,6 +67,19 @@ def interrupt_on_signals() -> None:
     signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))
 
 
+def guarded(run: Callable[[], int]) -> int:
+    """Run a benchmark's ``run``: Ctrl-C exits 130, a failure (``RuntimeError``) exits 2 with
+    its message; whatever was started has been stopped by then."""
+    try:
+        return run()
+    except KeyboardInterrupt:
+        print("interrupted; everything started was stopped", file=sys.stderr)
+        return 130
+    except RuntimeError as exc:
+        print(f"benchmark failed: {exc}", file=sys.stderr)
+        return 2
+
+
 def run_async(main: Coroutine[Any, Any, T]) -> T:
     """``asyncio.run`` where Ctrl-C or SIGTERM stops the load loops (a cancellation alone can be
     swallowed inside a library) and then raises ``KeyboardInterrupt``."""

@@ -32,6 +32,7 @@ from bench._harness import (
     Server,
     _stopping,
     emit_json,
+    guarded,
     interrupt_on_signals,
     print_table,
     run_async,
@@ -334,15 +335,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown kinds: {', '.join(sorted(unknown))}")
     interrupt_on_signals()
     profile = "smoke" if args.smoke else "quick" if args.quick else "full"
-    try:
-        backends = tuple(args.backend) if args.backend else None
-        return run(profile, backends, clients=args.clients, kinds=kinds)
-    except KeyboardInterrupt:
-        print("interrupted; everything started was stopped", file=sys.stderr)
-        return 130
-    except RuntimeError as exc:
-        print(f"benchmark failed: {exc}", file=sys.stderr)
-        return 2
+    backends = tuple(args.backend) if args.backend else None
+    return guarded(lambda: run(profile, backends, clients=args.clients, kinds=kinds))
 
 
 if __name__ == "__main__":

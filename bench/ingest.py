@@ -37,6 +37,7 @@ from bench._harness import (
     PostgresUnavailable,
     Sample,
     emit_json,
+    guarded,
     interrupt_on_signals,
     percentile,
     post_load,
@@ -325,15 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else None
     if sizes and not set(sizes) <= set(PROFILES[profile].max_requests):
         parser.error(f"--sizes: choose among {sorted(PROFILES[profile].max_requests)}")
-    try:
-        return run(profile, tuple(args.backend) if args.backend else None, peers, sizes,
-                   args.seconds)  # fmt: skip
-    except KeyboardInterrupt:
-        print("interrupted; everything started was stopped", file=sys.stderr)
-        return 130
-    except RuntimeError as exc:
-        print(f"benchmark failed: {exc}", file=sys.stderr)
-        return 2
+    backends = tuple(args.backend) if args.backend else None
+    return guarded(lambda: run(profile, backends, peers, sizes, args.seconds))
 
 
 if __name__ == "__main__":

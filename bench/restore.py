@@ -34,7 +34,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from bench._harness import _clean_env, emit_json, interrupt_on_signals, print_table
+from bench._harness import _clean_env, emit_json, guarded, interrupt_on_signals, print_table
 from bench._sandboxes import BACKENDS, PostgresUnavailable, database_url, load_average
 from bot.backup import BackupInfo, backup, restore
 from bot.clock import utcnow
@@ -211,14 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.incidents:
         PROFILES[name] = Profile(PROFILES[name].backends, args.incidents, PROFILES[name].runs,
                                  PROFILES[name].cli)  # fmt: skip
-    try:
-        return run(name, tuple(args.backend) if args.backend else None)
-    except KeyboardInterrupt:
-        print("interrupted; everything started was stopped", file=sys.stderr)
-        return 130
-    except RuntimeError as exc:
-        print(f"benchmark failed: {exc}", file=sys.stderr)
-        return 2
+    return guarded(lambda: run(name, tuple(args.backend) if args.backend else None))
 
 
 if __name__ == "__main__":

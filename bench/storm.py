@@ -34,6 +34,7 @@ from bench._harness import (
     Server,
     _stopping,
     emit_json,
+    guarded,
     interrupt_on_signals,
     print_table,
     run_async,
@@ -272,14 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     interrupt_on_signals()
     profile = "smoke" if args.smoke else "quick" if args.quick else "full"
-    try:
-        return run(profile, tuple(args.backend) if args.backend else None)
-    except KeyboardInterrupt:
-        print("interrupted; everything started was stopped", file=sys.stderr)
-        return 130
-    except RuntimeError as exc:
-        print(f"benchmark failed: {exc}", file=sys.stderr)
-        return 2
+    return guarded(lambda: run(profile, tuple(args.backend) if args.backend else None))
 
 
 if __name__ == "__main__":

@@ -35,7 +35,14 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlmodel import col
 
-from bench._harness import emit_json, interrupt_on_signals, percentile, print_table, run_async
+from bench._harness import (
+    emit_json,
+    guarded,
+    interrupt_on_signals,
+    percentile,
+    print_table,
+    run_async,
+)
 from bench._sandboxes import BACKENDS, PostgresUnavailable, database_url, load_average
 from bot.clock import utcnow
 from bot.metrics import Metrics
@@ -295,14 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     interrupt_on_signals()
     profile = "smoke" if args.smoke else "quick" if args.quick else "full"
-    try:
-        return run(profile, tuple(args.backend) if args.backend else None)
-    except KeyboardInterrupt:
-        print("interrupted; everything started was stopped", file=sys.stderr)
-        return 130
-    except RuntimeError as exc:
-        print(f"benchmark failed: {exc}", file=sys.stderr)
-        return 2
+    return guarded(lambda: run(profile, tuple(args.backend) if args.backend else None))
 
 
 if __name__ == "__main__":
