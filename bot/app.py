@@ -15,7 +15,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import __version__
+from bot import __version__, telemetry
 from bot.adapters.jira_tickets import JiraTickets
 from bot.adapters.langgraph_runs import LangGraphRuns
 from bot.adapters.n8n_runs import N8nRuns
@@ -25,8 +25,12 @@ from bot.adapters.slack import BotIdentity, make_web_client
 from bot.adapters.slack.chat import SlackChat
 from bot.clock import Clock, utcnow
 from bot.domain.runs import HitlSource, RunSource
+from bot.logs import logging_setup
 from bot.metrics import Metrics
 from bot.policy import Policy
+from bot.services import instances
+from bot.services.alert_intake import intake_figures
+from bot.services.intake_process import ProcessApplier
 from bot.services.outbox_worker import Deliverer, EffectRouter, OutboxWorker
 from bot.services.registry import Services, build_services, outbox_figures
 from bot.services.runs import RunsService
@@ -56,6 +60,7 @@ def create_app(
     *,
     db: Database | None = None,
     clock: Clock = utcnow,
+    heartbeat_every: float = instances.HEARTBEAT_SECONDS,
 ) -> FastAPI:
     """Build the FastAPI app with its Slack app, services and routes."""
     database = db or Database(settings.database_url)
@@ -76,6 +81,13 @@ def create_app(
         if settings.opsbot_api_token
         else None,
     )
+    tracing = telemetry.TracingConfig(
+        settings.otlp_traces_endpoint(), settings.otlp_headers(), settings.otel_service_name
+    )
+    applier = _intake_applier(settings, policy, database, clock, sync, tracing)
+    services.intake.applier = applier
+    if applier is not None:  # a batch costs a round trip to the child: gather a few
+        services.intake.worker.gather_s = INTAKE_GATHER_SECONDS
     health = WorkflowHealth(
         db=database, policy=policy, clock=clock, runs=services.runs, intake=services.intake
     )
@@ -99,17 +111,26 @@ def create_app(
         on_fired=worker.wake if worker is not None else (lambda: None),
     )
     _log_integrations(settings, metrics)
+    telemetry.configure_tracing(tracing)  # process-wide; replaced only when it differs
     metrics.watch(
         "outbox",
         lambda: outbox_figures(db=database, clock=clock),
         "Effects waiting in the outbox",
     )
+    metrics.watch(
+        "intake",
+        lambda: intake_figures(db=database, clock=clock),
+        "Alertmanager deliveries waiting to be applied",
+    )
     register_self_metrics(metrics, db=database, clock=clock)
+    heartbeat = instances.Heartbeat(db=database, every=heartbeat_every)  # wall clock
+    instances.watch(metrics, db=database, every=heartbeat_every)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         timers.start()
-        background = []
+        await heartbeat.start()
+        background = [asyncio.create_task(services.intake.worker.run())]
         if worker is not None:
             background.append(asyncio.create_task(worker.run()))
         if services.hitl.enabled and settings.enabled("slack"):
@@ -132,11 +153,14 @@ def create_app(
         await _record_start(services, settings, policy)
         yield
         await timers.stop()
+        await heartbeat.stop()
         for job in background:
             job.cancel()
         for job in background:
             with contextlib.suppress(asyncio.CancelledError):
                 await job
+        if applier is not None:
+            await asyncio.to_thread(applier.close)
         await services.runs.aclose()
         if documents is not None:
             await documents.aclose()
@@ -144,6 +168,7 @@ def create_app(
             tickets.close()
         if db is None:
             database.dispose()
+        await asyncio.to_thread(telemetry.flush)  # the last deliveries' spans
 
     app = FastAPI(title="opsbot", version=__version__, lifespan=lifespan)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
@@ -158,7 +183,12 @@ def create_app(
         )
     )
     app.include_router(
-        api_router(queries=services.incidents, access=services.access, audit=services.audit)
+        api_router(
+            queries=services.incidents,
+            access=services.access,
+            audit=services.audit,
+            intake=services.intake,
+        )
     )
     return app
 
@@ -262,6 +292,34 @@ def _sync_adapters(
             timeout=policy.jira.timeout.total_seconds(),
         )
     return tickets, documents
+
+
+INTAKE_GATHER_SECONDS = 0.02
+
+
+def _intake_applier(
+    settings: Settings,
+    policy: Policy,
+    db: Database,
+    clock: Clock,
+    sync: SyncTargets,
+    tracing: telemetry.TracingConfig,
+) -> ProcessApplier | None:
+    """The child process that applies Alertmanager deliveries: on PostgreSQL unless
+    ``INTAKE_PROCESS=false`` (SQLite, or a clock other than the wall clock: none)."""
+    wanted = settings.intake_process
+    if wanted is False or db.is_sqlite or clock is not utcnow:
+        if wanted:
+            log.warning("INTAKE_PROCESS ignored: it needs PostgreSQL and the wall clock")
+        return None
+    return ProcessApplier(
+        database_url=db.url,
+        policy=policy,
+        slack=settings.enabled("slack"),
+        sync=sync,
+        logging_setup=logging_setup(),
+        tracing=tracing,
+    )
 
 
 GROUP_REFRESH_SECONDS = 300

@@ -20,6 +20,7 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
@@ -29,11 +30,22 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 import storage.migrate
+from bot.clock import utcnow
 from bot.errors import OpsbotError, StorageError
+from bot.services import instances
 from storage import Database, upgrade
+from storage.repositories.instances import clear as clear_instances
 from storage.tables import metadata
 
-__all__ = ["BackupError", "BackupInfo", "BackupRefused", "RestoreInfo", "backup", "restore"]
+__all__ = [
+    "BackupError",
+    "BackupInfo",
+    "BackupRefused",
+    "OpsbotRunning",
+    "RestoreInfo",
+    "backup",
+    "restore",
+]
 
 PG_LIB = Path("/usr/lib/postgresql")  # Debian keeps the client tools in <version>/bin here
 _MAGIC = {b"SQLite format 3\x00": "sqlite", b"PGDMP": "postgresql"}
@@ -50,6 +62,10 @@ class BackupRefused(OpsbotError):
 
 class BackupError(StorageError):
     """The backup or the restore failed (CLI exit status 1)."""
+
+
+class OpsbotRunning(BackupError):
+    """An opsbot process serves from the database a restore would replace (exit status 1)."""
 
 
 @dataclass(frozen=True)
@@ -89,11 +105,16 @@ def backup(url: str, path: Path) -> BackupInfo:
     return BackupInfo(path, backend, revision, tables, size, seconds)
 
 
-def restore(url: str, path: Path, *, force: bool = False) -> RestoreInfo:
+def restore(
+    url: str, path: Path, *, force: bool = False, stale_after: timedelta | None = None
+) -> RestoreInfo:
     """Replace the database at ``url`` with the backup at ``path``, then upgrade it to head.
 
     Refused (``BackupRefused``) when the database holds incidents and ``force`` is off, when
-    the backup comes from a newer schema, or when it is no opsbot backup of this backend."""
+    the backup comes from a newer schema, or when it is no opsbot backup of this backend;
+    ``OpsbotRunning`` when, ``force`` off, an opsbot process was seen serving from the
+    database within ``stale_after`` (three heartbeats). The restored database lists no
+    running processes: those of the backup's time are forgotten."""
     started, path, backend = time.perf_counter(), Path(path), _backend(url)
     try:
         with path.open("rb") as file:
@@ -107,11 +128,15 @@ def restore(url: str, path: Path, *, force: bool = False) -> RestoreInfo:
         raise BackupRefused(
             f"{path} is a {kind} backup but DATABASE_URL is {backend}: restore it into {kind}"
         )
+    if not force:
+        _refuse_while_running(url, backend, stale_after or instances.stale_after())
     restore_into = _sqlite_restore if backend == "sqlite" else _pg_restore
     revision = restore_into(url, path, force)
     database = Database(url, pool_size=1)
     try:
         head = upgrade(database.engine).current or ""
+        with database.session() as session:
+            clear_instances(session)
         with database.engine.connect() as conn:
             tables = _counts(conn, _current_schema(conn) if backend == "postgresql" else None)
     except SQLAlchemyError as exc:
@@ -120,6 +145,25 @@ def restore(url: str, path: Path, *, force: bool = False) -> RestoreInfo:
         database.dispose()
     size, seconds = path.stat().st_size, time.perf_counter() - started
     return RestoreInfo(path, backend, revision, tables, size, seconds, head=head)
+
+
+def _refuse_while_running(url: str, backend: str, stale_after: timedelta) -> None:
+    """Refuse to replace a database an opsbot process serves from: it would lose what that
+    process writes, and the process would go on with a view of rows that no longer exist."""
+    if backend == "sqlite" and not _sqlite_path(url).is_file():
+        return  # a fresh database: nobody serves from it (and it is not created here)
+    database, now = Database(url, pool_size=1), utcnow()
+    try:
+        found = instances.running(database, now=now, within=stale_after)
+    except SQLAlchemyError as exc:
+        raise _failed("database unreachable", exc, url) from exc
+    finally:
+        database.dispose()
+    if found:
+        raise OpsbotRunning(
+            f"opsbot is running on this database ({instances.describe(found, now)}): a restore "
+            "would lose what it writes. Stop opsbot first, or pass --force"
+        )
 
 
 def _sqlite_path(url: str) -> Path:

@@ -34,10 +34,15 @@ def backup_command(ctx: click.Context, path: Path) -> None:
 
 @click.command("restore")
 @click.argument("path", type=_FILE)
-@click.option("--force", is_flag=True, help="Replace a database that already holds incidents.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace a database that holds incidents, or that a running opsbot serves from.",
+)
 @click.pass_context
 def restore_command(ctx: click.Context, path: Path, force: bool) -> None:
-    """Replace the database with the backup in PATH, then upgrade it. Stop opsbot first."""
+    """Replace the database with the backup in PATH, then upgrade it. Stop opsbot first:
+    refused (exit 1) while an opsbot process serves from the database."""
     from bot.backup import restore
 
     info: RestoreInfo = _run(ctx, lambda url: restore(url, path, force=force))

@@ -21,11 +21,15 @@ from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import quote, quote_plus
 
+from opentelemetry import trace
+
 __all__ = [
     "REDACTED",
     "SecretScrubber",
     "configure_logging",
     "current_request_id",
+    "incident_id_var",
+    "logging_setup",
     "request_id_var",
     "scrub",
 ]
@@ -55,6 +59,7 @@ _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)
     "message",
     "asctime",
     "taskName",
+    "opsbot_ids",  # the text formatter's
 }
 
 
@@ -97,6 +102,13 @@ class SecretScrubber:
 
 
 _active = SecretScrubber()
+_setup: dict[str, Any] | None = None
+
+
+def logging_setup() -> dict[str, Any] | None:
+    """The arguments ``configure_logging`` was last called with (for a child process that
+    logs the same way), or ``None``."""
+    return None if _setup is None else dict(_setup)
 
 
 def scrub(text: str) -> str:
@@ -116,7 +128,7 @@ class _JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        for key in ("request_id", "incident_id"):
+        for key in _CONTEXT_KEYS:
             if getattr(record, key, None) is not None:
                 data[key] = getattr(record, key)
         for key, value in vars(record).items():
@@ -132,17 +144,43 @@ class _JsonFormatter(logging.Formatter):
 
 class _TextFormatter(logging.Formatter):
     def __init__(self, scrubber: SecretScrubber) -> None:
-        super().__init__("%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s")
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s [%(opsbot_ids)s] %(message)s")
         self._scrubber = scrubber
 
     def format(self, record: logging.LogRecord) -> str:
+        record.opsbot_ids = _text_ids(record)
         return self._scrubber.scrub(super().format(record))
 
 
+def _text_ids(record: logging.LogRecord) -> str:
+    """``request_id``, then ``#incident`` and ``trace/span`` when there are some."""
+    ids = [str(getattr(record, "request_id", None))]
+    incident = getattr(record, "incident_id", None)
+    if incident is not None:
+        ids.append(f"#{incident}")
+    trace_id = getattr(record, "trace_id", None)
+    if trace_id is not None:
+        ids.append(f"{trace_id}/{getattr(record, 'span_id', None)}")
+    return " ".join(ids)
+
+
+_CONTEXT_KEYS = ("request_id", "incident_id", "trace_id", "span_id")
+
+
 class _ContextFilter(logging.Filter):
+    """Request, incident, trace and span ids of the work that logs (an ``incident_id``
+    given in ``extra`` is kept)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
-        record.incident_id = incident_id_var.get()
+        if getattr(record, "incident_id", None) is None:
+            record.incident_id = incident_id_var.get()
+        context = trace.get_current_span().get_span_context()
+        if context.is_valid:
+            record.trace_id = format(context.trace_id, "032x")
+            record.span_id = format(context.span_id, "016x")
+        else:
+            record.trace_id = record.span_id = None
         return True
 
 
@@ -196,7 +234,9 @@ def configure_logging(
     stream: Any = None,
 ) -> None:
     """Send every log record to ``stream`` (stdout) as JSON lines or text, secrets scrubbed."""
-    global _active
+    global _active, _setup
+    secrets = list(secrets)
+    _setup = {"level": level, "fmt": fmt, "secrets": secrets}
     scrubber = _active = SecretScrubber(secrets)
     handler = logging.StreamHandler(stream or sys.stdout)
     handler.addFilter(_ContextFilter())
@@ -212,4 +252,5 @@ def configure_logging(
         logger.propagate = True
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # two lines a second otherwise
     _route_interpreter_output()

@@ -53,13 +53,23 @@ class Metrics:
 
         self.webhook_latency = Histogram(
             "opsbot_webhook_duration_seconds",
-            "Time to store and apply a webhook delivery",
+            "Time to authenticate, parse and store a webhook delivery",
             ["source"],
             registry=self.registry,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
         self.alerts_received = Counter(
             "opsbot_alerts_received", "Alerts received from Alertmanager", registry=self.registry
+        )
+        self.intake_applied = Counter(
+            "opsbot_intake_applied",
+            "Alertmanager deliveries applied by the intake queue",
+            registry=self.registry,
+        )
+        self.intake_failed = Counter(
+            "opsbot_intake_failed",
+            "Alertmanager deliveries that could not be applied (kept, error id logged)",
+            registry=self.registry,
         )
         self.incidents_opened = Counter(
             "opsbot_incidents_opened", "Incidents opened from alerts", registry=self.registry

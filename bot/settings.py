@@ -9,6 +9,7 @@ named by ``<NAME>_FILE``: Docker and Kubernetes secrets, or what a SOPS or Vault
 
 from __future__ import annotations
 
+import re
 import ssl
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -117,8 +118,15 @@ class Settings(BaseSettings):
     opsbot_config: Path | None = None
     opsbot_env: Literal["development", "production"] = "production"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Apply Alertmanager deliveries in a child process (default: on PostgreSQL).
+    intake_process: bool | None = None
     opsbot_ssl_certfile: Path | None = None
     opsbot_ssl_keyfile: Path | None = None
+    otel_exporter_otlp_endpoint: str | None = None
+    otel_exporter_otlp_traces_endpoint: str | None = None
+    otel_exporter_otlp_headers: SecretStr | None = None
+    otel_exporter_otlp_traces_headers: SecretStr | None = None
+    otel_service_name: str = "opsbot"
 
     @classmethod
     def settings_customise_sources(
@@ -147,6 +155,13 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL")
         return value if value.endswith("/") else value + "/"
 
+    @field_validator("otel_exporter_otlp_endpoint", "otel_exporter_otlp_traces_endpoint")
+    @classmethod
+    def _otlp_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL (opsbot exports traces over OTLP/HTTP)")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -167,6 +182,8 @@ class Settings(BaseSettings):
                     f"{', '.join(missing)}: required for the {name} integration "
                     f"because {present[0].upper()} is set"
                 )
+        if self.otlp_traces_endpoint() is not None:
+            problems += self._otlp_header_problems()
         if (self.opsbot_ssl_certfile is None) != (self.opsbot_ssl_keyfile is None):
             problems.append("OPSBOT_SSL_CERTFILE, OPSBOT_SSL_KEYFILE: set both or neither")
         if self.opsbot_env != "development":
@@ -187,9 +204,43 @@ class Settings(BaseSettings):
                 found[name] = value.get_secret_value()
         return found
 
+    def _otlp_header_problems(self) -> list[str]:
+        problems = []
+        for key in ("otel_exporter_otlp_headers", "otel_exporter_otlp_traces_headers"):
+            value = getattr(self, key)
+            bad = _otlp_headers(value.get_secret_value())[1] if value is not None else []
+            if bad:  # positions only: the values are secrets
+                entries = ", ".join(str(n) for n in bad)
+                problems.append(
+                    f"{key.upper()}: entry {entries} is not name=value (comma separated)"
+                )
+        return problems
+
+    def otlp_traces_endpoint(self) -> str | None:
+        """Where spans go over OTLP/HTTP: ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`` as it is, else
+        ``OTEL_EXPORTER_OTLP_ENDPOINT`` + ``/v1/traces``; None when neither is set."""
+        if self.otel_exporter_otlp_traces_endpoint:
+            return self.otel_exporter_otlp_traces_endpoint
+        if self.otel_exporter_otlp_endpoint:
+            return self.otel_exporter_otlp_endpoint.rstrip("/") + "/v1/traces"
+        return None
+
+    def otlp_headers(self) -> dict[str, str]:
+        """Headers sent with exported spans: ``OTEL_EXPORTER_OTLP_HEADERS``, overridden by
+        ``OTEL_EXPORTER_OTLP_TRACES_HEADERS`` (``name=value,...``, values URL-decoded)."""
+        headers: dict[str, str] = {}
+        for value in (self.otel_exporter_otlp_headers, self.otel_exporter_otlp_traces_headers):
+            if value is not None:
+                headers |= _otlp_headers(value.get_secret_value())[0]
+        return headers
+
     def secret_values(self) -> list[str]:
-        """Every configured secret and URL password (raw and decoded), for the log scrubber."""
+        """Every configured secret and URL password (raw and decoded), for the log scrubber;
+        the OTLP header values one by one as well."""
         found = list(self._secrets().values())
+        for value in (self.otel_exporter_otlp_headers, self.otel_exporter_otlp_traces_headers):
+            if value is not None:
+                found += _header_parts(value.get_secret_value())
         for _, value in self:
             if isinstance(value, str) and "@" in value:
                 try:
@@ -257,6 +308,39 @@ FILE_SETTINGS: tuple[str, ...] = (
     "database_url",
 )
 """Settings that ``<NAME>_FILE`` can provide: every secret, and the database URL."""
+
+
+# OTLP exporter headers (the OpenTelemetry spec's format, liberal as its SDKs are).
+_OTLP_HEADER = re.compile(
+    r"[ \t]*([\x21\x23-\x27\x2a\x2b\x2d\x2e\x30-\x39\x41-\x5a\x5e-\x7a\x7c\x7e]+)[ \t]*"
+    r"=[ \t]*([\x20\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*?)[ \t]*"
+)
+_OTLP_DELIMITER = re.compile(r"[ \t]*,[ \t]*")
+
+
+def _otlp_headers(text: str) -> tuple[dict[str, str], list[int]]:
+    """``name=value,...`` parsed (names lower case, values URL-decoded), and the positions
+    (from 1) of the entries that are not ``name=value``."""
+    headers, bad = {}, []
+    for number, entry in enumerate(_OTLP_DELIMITER.split(text.strip()), start=1):
+        match = _OTLP_HEADER.fullmatch(entry)
+        if match is None:
+            if entry:
+                bad.append(number)
+            continue
+        headers[unquote(match[1]).strip().lower()] = unquote(match[2]).strip()
+    return headers, bad
+
+
+def _header_parts(text: str) -> list[str]:
+    """Every entry of a header list, and each value raw and URL-decoded, and without its
+    scheme (``Bearer <token>``): what the scrubber must know."""
+    parts = []
+    for entry in _OTLP_DELIMITER.split(text.strip()):
+        value = entry.partition("=")[2].strip()
+        decoded = unquote(value).strip()
+        parts += [entry, value, decoded, decoded.rpartition(" ")[2]]
+    return parts
 
 
 def _no_password() -> bytes:

@@ -21,6 +21,7 @@ __all__ = [
     "HitlRequestRow",
     "IncidentRoleRow",
     "IncidentRow",
+    "InstanceRow",
     "OutboxRow",
     "RcaActionItemRow",
     "SlackEventReceipt",
@@ -310,6 +311,7 @@ class WebhookDeliveryRow(SQLModel, table=True):
     """Every accepted webhook body, stored before the 2xx answer."""
 
     __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_pending", "status", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(max_length=32)
@@ -318,8 +320,10 @@ class WebhookDeliveryRow(SQLModel, table=True):
     alert_count: int = Field(default=0)
     body: str = Field(sa_column=Column(Text, nullable=False))
     incident_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON))
-    status: str = Field(default="processed", max_length=16)  # processed | failed
+    status: str = Field(default="processed", max_length=16)  # pending | processed | failed
     error: str | None = Field(default=None, sa_column=Column(Text))
+    trace_context: str | None = Field(default=None, max_length=128)  # W3C traceparent
+    applied_at: datetime | None = _ts()
 
 
 class OutboxRow(SQLModel, table=True):
@@ -343,3 +347,17 @@ class OutboxRow(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = _ts(nullable=False)
     done_at: datetime | None = _ts()
+    trace_context: str | None = Field(default=None, max_length=128)  # W3C traceparent
+
+
+class InstanceRow(SQLModel, table=True):
+    """A running opsbot process, seen recently (its heartbeat)."""
+
+    __tablename__ = "instances"
+
+    id: str = Field(primary_key=True, max_length=32)
+    host: str = Field(max_length=255)
+    pid: int
+    version: str = Field(max_length=32)
+    started_at: datetime = _ts(nullable=False)
+    seen_at: datetime = _ts(nullable=False)

@@ -16,10 +16,12 @@ import httpx
 import psycopg
 import pytest
 
+from bot import telemetry
 from bot.app import create_app
 from bot.policy import Policy
 from bot.sandbox.jira import SandboxJira
 from bot.sandbox.notion import SandboxNotion
+from bot.sandbox.otlp import SandboxOtlp
 from bot.sandbox.slack import SandboxSlack, SlackDriver
 from bot.server import ThreadedServer
 from bot.settings import Settings, get_settings
@@ -153,6 +155,21 @@ def notion(_notion_server: SandboxNotion) -> SandboxNotion:
     return _notion_server
 
 
+@pytest.fixture(scope="session")
+def _otlp_server() -> Iterator[SandboxOtlp]:
+    with SandboxOtlp() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def otlp(_otlp_server: SandboxOtlp) -> Iterator[SandboxOtlp]:
+    """The sandbox OTLP receiver, fresh for this test (``otel_exporter_otlp_endpoint=otlp.url``
+    sends an opsbot's spans there); tracing exports nowhere again afterwards."""
+    _otlp_server.reset()
+    yield _otlp_server
+    telemetry.configure_tracing()
+
+
 def sync_settings(jira: SandboxJira, notion: SandboxNotion) -> dict[str, object]:
     """Settings extras that point opsbot at the sandbox Jira and Notion."""
     return {
@@ -182,13 +199,16 @@ class Opsbot:
         assert value is not None
         return str(value.get_secret_value())
 
-    def post_alerts(self, payload: Any, *, headers: dict[str, str] | None = None) -> httpx.Response:
-        """POST an Alertmanager webhook body with the right bearer token (unless overridden)."""
+    def post_alerts(
+        self, payload: Any, *, headers: dict[str, str] | None = None, wait: bool = True
+    ) -> httpx.Response:
+        """POST an Alertmanager webhook body with the right bearer token (unless overridden);
+        ``wait``: answer once applied, with the incidents touched (``?wait=true``)."""
         token = self.settings.alertmanager_token
         auth = {"Authorization": f"Bearer {token.get_secret_value()}"} if token else {}
         body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         return httpx.post(
-            self.url + "/webhooks/alertmanager",
+            self.url + "/webhooks/alertmanager" + ("?wait=true" if wait else ""),
             content=body,
             headers={"Content-Type": "application/json", **auth, **(headers or {})},
             timeout=30,
@@ -213,6 +233,9 @@ def make_settings(database_url: str, slack: SandboxSlack | None, **extra: object
         "alertmanager_token": secrets.token_urlsafe(16),
         "opsbot_api_token": secrets.token_urlsafe(16),
         "opsbot_config": None,
+        # In-process intake: a child process per test app costs a second; tests of the
+        # child process (``INTAKE_PROCESS``, the default on PostgreSQL) ask for it.
+        "intake_process": False,
     }
     if slack is not None:
         values |= {

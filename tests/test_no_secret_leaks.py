@@ -239,7 +239,7 @@ def _exercise(url: str, values: dict[str, str], slack: SandboxSlack) -> list[str
         assert reply.status_code == 401, reply.text
         answers.append(reply)
     right = {"Authorization": f"Bearer {values['alertmanager_token']}"}
-    reply = httpx.post(webhook, content=body, headers=json_type | right, timeout=30)
+    reply = httpx.post(webhook + "?wait=true", content=body, headers=json_type | right, timeout=30)
     assert reply.status_code == 200, reply.text
     answers.append(reply)
 

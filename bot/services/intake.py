@@ -1,7 +1,8 @@
 """Alertmanager notifications become incidents: group, de-duplicate, classify, route, guard.
 
-One notification is one transaction: the delivery is stored, the group row is locked, the
-incident is opened, reopened or updated, and the Slack effects are queued in the outbox.
+Applying a notification locks its group row, opens, reopens or updates the incident and queues
+the Slack, Jira and Notion effects in the outbox, all in the caller's transaction. Webhook
+deliveries are stored first and applied in order by the queue (``intake_queue``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from storage.repositories.alerts import AlertInput
 from storage.repositories.deliveries import save_delivery
 from storage.tables import AlertGroupRow, IncidentRow
 
-__all__ = ["IntakeResult", "ingest_alertmanager", "record_failed_delivery"]
+__all__ = ["IntakeResult", "apply_notification", "ingest_alertmanager"]
 
 ACTOR = "alertmanager"
 SURFACE = "webhook"
@@ -67,26 +68,17 @@ def ingest_alertmanager(
     slack: bool,
     sync: SyncTargets = NO_SYNC,
 ) -> IntakeResult:
-    """Apply one notification durably; the caller answers 2xx only after this returns."""
-    key = group_hash(note.group_key)
+    """Apply one notification at once and store it as a processed delivery (the workflow
+    objectives' path; webhooks go through the queue, ``bot.services.intake_queue``)."""
     with db.session() as session:
-        # The storm guard's count rides on the group's statement (for a group without an
-        # incident, the one case where it can open one), saving it a round trip.
-        locked = group_repo.lock_group(
-            session,
-            key_hash=key,
-            group_key=note.group_key,
-            labels=note.group_labels,
-            now=now,
-            count_opened_since=now - _STORM_WINDOW,
+        result = apply_notification(
+            session, policy=policy, note=note, now=now, slack=slack, sync=sync
         )
-        ctx = _Context(session, policy, now, slack, sync, locked.opened_since)
-        result = _apply(ctx, locked.row, note)
         save_delivery(
             session,
             source="alertmanager",
             body=body,
-            key_hash=key,
+            key_hash=group_hash(note.group_key),
             alert_count=len(note.alerts),
             incident_ids=result.incident_ids,
             now=now,
@@ -94,19 +86,29 @@ def ingest_alertmanager(
     return result
 
 
-def record_failed_delivery(*, db: Database, body: str, error: str, now: datetime) -> int:
-    """Keep a body that could not be applied, so nothing answered 2xx is lost."""
-    with db.session() as session:
-        return save_delivery(
-            session,
-            source="alertmanager",
-            body=body,
-            key_hash=None,
-            alert_count=0,
-            incident_ids=[],
-            now=now,
-            error=error,
-        )
+def apply_notification(
+    session: Session,
+    *,
+    policy: Policy,
+    note: AMNotification,
+    now: datetime,
+    slack: bool,
+    sync: SyncTargets = NO_SYNC,
+) -> IntakeResult:
+    """Apply one notification inside the caller's transaction: the group row is locked, the
+    incident opened, reopened or updated, and the effects queued."""
+    # The storm guard's count rides on the group's statement (for a group without an
+    # incident, the one case where it can open one), saving it a round trip.
+    locked = group_repo.lock_group(
+        session,
+        key_hash=group_hash(note.group_key),
+        group_key=note.group_key,
+        labels=note.group_labels,
+        now=now,
+        count_opened_since=now - _STORM_WINDOW,
+    )
+    ctx = _Context(session, policy, now, slack, sync, locked.opened_since)
+    return _apply(ctx, locked.row, note)
 
 
 def _apply(ctx: _Context, group: AlertGroupRow, note: AMNotification) -> IntakeResult:

@@ -4,11 +4,13 @@ the timeline records who did what from where, timers are re-armed, Slack effects
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import Session
 
+from bot import telemetry
 from bot.domain.access import allows
 from bot.domain.checklists import CommsEvent
 from bot.domain.incident import IncidentView
@@ -29,6 +31,8 @@ from storage.repositories import timers as timer_repo
 from storage.tables import IncidentRow
 
 __all__ = ["Actor", "Change", "apply", "clockwork", "declare", "rearm", "record_message"]
+
+log = logging.getLogger("opsbot.incidents")
 
 
 @dataclass(frozen=True)
@@ -97,36 +101,41 @@ def declare(
     sync: SyncTargets = NO_SYNC,
 ) -> IncidentView:
     """Open an incident by hand."""
-    with db.session() as session:
-        row = incident_repo.create_incident(
-            session,
-            title=title,
-            severity=severity,
-            service=service,
-            client=policy.client_of(service, client),
-            now=now,
-        )
-        assert row.id is not None
-        row.declared_by = actor.user_id
-        if actor.surface != "webhook":
-            role_repo.assign(
-                session, incident_id=row.id, role="commander", user_id=actor.user_id, now=now
+    with telemetry.span("incident.declare", attributes={"opsbot.surface": actor.surface}):
+        with db.session() as session:
+            row = incident_repo.create_incident(
+                session,
+                title=title,
+                severity=severity,
+                service=service,
+                client=policy.client_of(service, client),
+                now=now,
             )
-        _timeline(session, row.id, "opened", f"Declared as {severity.value}: {title}", actor, now)
-        rearm(session, policy, row, now)
-        if slack:
-            _effect(session, fx.INCIDENT_OPENED, row.id, now)
-        queue_sync(
-            session,
-            sync,
-            incident_id=row.id,
-            event="opened",
-            text=title,
-            actor=actor.user_id,
-            now=now,
-        )
-        incident_id = row.id
-    return _view(db, policy, incident_id)
+            assert row.id is not None
+            telemetry.set_incident(row.id)
+            row.declared_by = actor.user_id
+            if actor.surface != "webhook":
+                role_repo.assign(
+                    session, incident_id=row.id, role="commander", user_id=actor.user_id, now=now
+                )
+            _timeline(
+                session, row.id, "opened", f"Declared as {severity.value}: {title}", actor, now
+            )
+            rearm(session, policy, row, now)
+            if slack:
+                _effect(session, fx.INCIDENT_OPENED, row.id, now)
+            queue_sync(
+                session,
+                sync,
+                incident_id=row.id,
+                event="opened",
+                text=title,
+                actor=actor.user_id,
+                now=now,
+            )
+            incident_id = row.id
+        log.info("incident declared", extra=_who(actor) | {"severity": severity.value})
+        return _view(db, policy, incident_id)
 
 
 def apply(
@@ -141,29 +150,36 @@ def apply(
     sync: SyncTargets = NO_SYNC,
 ) -> IncidentView:
     """Apply ``change``; raises ``Refused`` (nothing changed) or ``LookupError`` (no incident)."""
-    with db.session() as session:
-        row = incident_repo.get_incident(session, incident_id, lock=True)
-        if row is None:
-            raise LookupError(f"There is no incident {incident_id}.")
-        before = Status(row.status)
-        after = transition(before, change.action)
-        actor = _as_incident_role(session, incident_id, actor)
-        text = _perform(session, policy, row, change, after, actor, now)
-        _timeline(session, incident_id, change.action.value, text, actor, now)
-        rearm(session, policy, row, now)
-        session.add(row)
-        if slack:
-            _announce(session, row, change, text, actor, now)
-        queue_sync(
-            session,
-            sync,
-            incident_id=incident_id,
-            event=change.action.value,
-            text=text,
-            actor=actor.user_id,
-            now=now,
-        )
-    return _view(db, policy, incident_id)
+    name, surface = f"incident.{change.action.value}", {"opsbot.surface": actor.surface}
+    with telemetry.span(name, incident_id=incident_id, attributes=surface):
+        with db.session() as session:
+            row = incident_repo.get_incident(session, incident_id, lock=True)
+            if row is None:
+                raise LookupError(f"There is no incident {incident_id}.")
+            before = Status(row.status)
+            after = transition(before, change.action)
+            actor = _as_incident_role(session, incident_id, actor)
+            text = _perform(session, policy, row, change, after, actor, now)
+            _timeline(session, incident_id, change.action.value, text, actor, now)
+            rearm(session, policy, row, now)
+            session.add(row)
+            if slack:
+                _announce(session, row, change, text, actor, now)
+            queue_sync(
+                session,
+                sync,
+                incident_id=incident_id,
+                event=change.action.value,
+                text=text,
+                actor=actor.user_id,
+                now=now,
+            )
+        log.info("incident changed", extra=_who(actor) | {"action": change.action.value})
+        return _view(db, policy, incident_id)
+
+
+def _who(actor: Actor) -> dict[str, str]:
+    return {"actor": actor.user_id, "surface": actor.surface}
 
 
 def record_message(

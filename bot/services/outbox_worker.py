@@ -19,6 +19,7 @@ from typing import Protocol
 
 from anyio import to_thread
 
+from bot import telemetry
 from bot.clock import Clock
 from bot.domain.ports import PermanentError, TransientError
 from bot.logs import scrub
@@ -157,16 +158,35 @@ class OutboxWorker:
         self._inflight.clear()
 
     async def _deliver(self, effect: Claimed) -> None:
+        """Deliver inside a span that continues the trace of the work that queued it."""
+        attributes: dict[str, str | int] = {
+            "opsbot.outbox.lane": _lane(effect),
+            "opsbot.outbox.attempt": effect.attempts,
+            "opsbot.outbox.effect_id": effect.id,
+        }
+        with telemetry.span(
+            effect.kind,
+            parent=effect.trace_context,
+            incident_id=effect.incident_id,
+            attributes=attributes,
+            kind="client",
+        ):
+            await self._attempt(effect)
+
+    async def _attempt(self, effect: Claimed) -> None:
         try:
             await self.effects.deliver(effect)
         except asyncio.CancelledError:
             self._release(effect.id)  # shutting down: another process may take it at once
             raise
         except TransientError as exc:
+            telemetry.record_error(exc)
             await self._retry(effect, str(exc), retry_after=exc.retry_after, final=False)
         except PermanentError as exc:
+            telemetry.record_error(exc)
             await self._retry(effect, str(exc), retry_after=None, final=effect.attempts >= 3)
         except Exception as exc:
+            telemetry.record_error(exc)
             log.exception("outbox effect failed", extra={"effect": effect.kind, "id": effect.id})
             await self._retry(effect, f"{type(exc).__name__}: {exc}", retry_after=None, final=False)
         else:

@@ -8,21 +8,20 @@ from datetime import datetime
 from typing import Any
 
 from bot.clock import Clock
-from bot.domain.alertmanager import AMNotification
 from bot.domain.incident import IncidentView, TimelineView
 from bot.domain.report import Review
 from bot.domain.runs import HitlSource
 from bot.domain.severity import Severity
 from bot.metrics import Metrics
 from bot.policy import Policy
-from bot.services import client_updates, incident_state, intake, lifecycle, queries, slack_events
+from bot.services import client_updates, incident_state, lifecycle, queries, slack_events
 from bot.services.access import Access
+from bot.services.alert_intake import IntakeService
 from bot.services.audit import AuditService
 from bot.services.checklist_service import ChecklistService
 from bot.services.client_portal import ClientPortalService
 from bot.services.client_updates import ClientUpdateView
 from bot.services.hitl import HitlService
-from bot.services.intake import IntakeResult
 from bot.services.lifecycle import Actor, Change
 from bot.services.report import review as review_incidents
 from bot.services.runs import RunsService
@@ -53,44 +52,6 @@ class SlackEventService:
         return slack_events.first_delivery(
             db=self.db, event_id=event_id, event_type=event_type, now=self.clock()
         )
-
-
-@dataclass
-class IntakeService:
-    """Alertmanager intake, plus the nudge that wakes the outbox worker after a commit."""
-
-    db: Database
-    policy: Policy
-    clock: Clock
-    slack: bool
-    metrics: Metrics
-    sync: SyncTargets = NO_SYNC
-    waker: Callable[[], None] = field(default=lambda: None)
-
-    def ingest(self, note: AMNotification, body: str) -> IntakeResult:
-        """Apply one notification (blocking: call from a worker thread)."""
-        result = intake.ingest_alertmanager(
-            db=self.db,
-            policy=self.policy,
-            note=note,
-            body=body,
-            now=self.clock(),
-            slack=self.slack,
-            sync=self.sync,
-        )
-        if result.opened:
-            self.metrics.incidents_opened.inc()
-        if result.held:
-            self.metrics.storm_held.inc()
-        return result
-
-    def keep_failed(self, body: str, error_id: str) -> None:
-        """Store a body that could not be applied."""
-        intake.record_failed_delivery(db=self.db, body=body, error=error_id, now=self.clock())
-
-    def wake(self) -> None:
-        """Tell the outbox worker there is work (no-op when none runs)."""
-        self.waker()
 
 
 @dataclass

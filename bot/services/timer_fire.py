@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from bot import telemetry
 from bot.domain.checklists import COMMS, CommsItem
 from bot.domain.lifecycle import LIVE, Status
 from bot.domain.severity import Severity
@@ -48,11 +49,23 @@ class Fired:
 def fire_due(
     *, db: Database, policy: Policy, now: datetime, slack: bool, limit: int = 200
 ) -> list[Fired]:
-    """Handle the timers due at ``now`` (at most ``limit``)."""
+    """Handle the timers due at ``now`` (at most ``limit``), each in a span of its own (a
+    trace's root: what the timer queues joins it)."""
     with db.session() as session:
         due = timer_repo.claim_due(session, now=now, limit=limit)
-        results = [_fire(session, policy, timer, now, slack) for timer in due]
+        results = [_traced_fire(session, policy, timer, now, slack) for timer in due]
     return results
+
+
+def _traced_fire(
+    session: Session, policy: Policy, timer: DueTimer, now: datetime, slack: bool
+) -> Fired:
+    plan = timer.plan
+    attributes = {"opsbot.timer.kind": plan.kind.value, "opsbot.timer.attempt": plan.attempt}
+    with telemetry.span("timer.fire", incident_id=timer.incident_id, attributes=attributes):
+        fired = _fire(session, policy, timer, now, slack)
+        telemetry.annotate({"opsbot.timer.acted": fired.acted})
+        return fired
 
 
 def _fire(session: Session, policy: Policy, timer: DueTimer, now: datetime, slack: bool) -> Fired:

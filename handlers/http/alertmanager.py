@@ -1,27 +1,35 @@
-"""``POST /webhooks/alertmanager``: authenticate, bound, parse, hand to the intake service."""
+"""``POST /webhooks/alertmanager``: authenticate, bound, parse, queue for the intake.
+
+The answer (202) comes once the delivery is stored; the incident work follows at once, in
+order, off the request. ``?wait=true`` answers after it was applied (200 with the incidents
+touched), or 202 if that took longer than ``WAIT_SECONDS``.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
-import uuid
 
 from anyio import to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import SecretStr, ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import ClientDisconnect
 
 from bot.domain.alertmanager import AMNotification
-from bot.errors import StorageError
 from bot.metrics import Metrics
-from bot.services.registry import IntakeService
+from bot.services.alert_intake import IntakeService
+from bot.services.intake_queue import Applied
 from handlers.http.auth import token_matches, unauthorized
 
-__all__ = ["alertmanager_router"]
+__all__ = ["WAIT_SECONDS", "alertmanager_router"]
 
 log = logging.getLogger("opsbot.webhooks")
+WAIT_SECONDS = 10.0
+_LOOK_AGAIN = 0.5  # seconds between looks in the database while waiting
+_YES, _NO = frozenset({"1", "true", "yes"}), frozenset({"", "0", "false", "no"})
 
 
 class _TooLarge(Exception):
@@ -36,16 +44,21 @@ def alertmanager_router(
 
     @router.post(
         "/webhooks/alertmanager",
-        responses={400: {}, 401: {}, 413: {}, 422: {}, 503: {}},
+        status_code=202,
+        responses={200: {}, 400: {}, 401: {}, 413: {}, 422: {}, 503: {}},
         summary="Alertmanager webhook (version 4)",
     )
     async def receive(request: Request) -> JSONResponse:
-        """Store the notification durably, then answer with the incidents it touched."""
+        """Store the notification durably and answer 202; ``?wait=true``: answer once it was
+        applied, with the incidents it touched."""
         started = time.perf_counter()
         if token is None:
             return unauthorized("webhook disabled: set ALERTMANAGER_TOKEN", realm="alertmanager")
         if not token_matches(request.headers.get("authorization"), token, allow_basic=True):
             return unauthorized("missing or wrong Alertmanager token", realm="alertmanager")
+        wait = request.query_params.get("wait", "").lower()
+        if wait not in _YES | _NO:
+            return _error(400, "wait must be true or false")
         try:
             body = await _read_limited(request, max_body)
         except _TooLarge:
@@ -56,10 +69,17 @@ def alertmanager_router(
         parsed = _parse(body)
         if isinstance(parsed, JSONResponse):
             return parsed
-        response = await _ingest(intake, parsed, body.decode("utf-8"))
+        try:
+            delivery = await to_thread.run_sync(intake.accept, parsed, body.decode("utf-8"))
+        except SQLAlchemyError as exc:
+            log.warning("alertmanager delivery not stored: database unavailable")
+            return _error(503, f"not stored, retry later: {type(exc).__name__}")
+        intake.queued(delivery, parsed)
         metrics.webhook_latency.labels("alertmanager").observe(time.perf_counter() - started)
         metrics.alerts_received.inc(len(parsed.alerts))
-        return response
+        if wait in _YES:
+            return await _answer_when_applied(intake, delivery)
+        return JSONResponse({"delivery": delivery, "status": "queued"}, status_code=202)
 
     return router
 
@@ -105,19 +125,27 @@ def _field(loc: tuple[int | str, ...]) -> str:
     return text or "(body)"
 
 
-async def _ingest(intake: IntakeService, note: AMNotification, body: str) -> JSONResponse:
-    try:
-        result = await to_thread.run_sync(lambda: intake.ingest(note, body))
-    except StorageError as exc:
-        log.warning("alertmanager delivery not stored: database unavailable")
-        return _error(503, f"not stored, retry later: {exc}")
-    except Exception:
-        error_id = uuid.uuid4().hex[:12]
-        log.exception("alertmanager delivery failed; body kept", extra={"error_id": error_id})
-        await to_thread.run_sync(lambda: intake.keep_failed(body, error_id))
-        return JSONResponse({"incidents": [], "stored": "failed", "error_id": error_id})
-    intake.wake()
-    return JSONResponse({"incidents": result.incident_ids})
+async def _answer_when_applied(intake: IntakeService, delivery: int) -> JSONResponse:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while (left := deadline - time.monotonic()) > 0:
+        outcome = await intake.wait(delivery, min(left, _LOOK_AGAIN))
+        if outcome is not None:
+            return _applied(outcome)
+        state = await to_thread.run_sync(intake.status, delivery)  # another process may
+        if state is not None and state.status != "pending":  # have applied it
+            return _applied(Applied(delivery, None, state.error), incidents=state.incident_ids)
+    return JSONResponse({"delivery": delivery, "status": "pending"}, status_code=202)
+
+
+def _applied(outcome: Applied, incidents: list[int] | None = None) -> JSONResponse:
+    answer: dict[str, object] = {"delivery": outcome.delivery_id}
+    if outcome.error_id is not None:
+        answer |= {"status": "failed", "incidents": [], "stored": "failed"}
+        answer["error_id"] = outcome.error_id
+    else:
+        touched = outcome.result.incident_ids if outcome.result else incidents or []
+        answer |= {"status": "processed", "incidents": touched}
+    return JSONResponse(answer)
 
 
 def _error(status: int, detail: str, **extra: object) -> JSONResponse:

@@ -1,6 +1,6 @@
-"""REST API ``/api/v1``: reads of incidents (viewer) and of the audit log (admin), with
-bearer tokens from ``opsbot token create`` (or the bootstrap ``OPSBOT_API_TOKEN``). Every
-call is recorded in the audit log."""
+"""REST API ``/api/v1``: reads of incidents and webhook deliveries (viewer) and of the audit
+log (admin), with bearer tokens from ``opsbot token create`` (or the bootstrap
+``OPSBOT_API_TOKEN``). Every call is recorded in the audit log."""
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
 from bot.domain.access import allows
 from bot.services.access import Access, Caller
+from bot.services.alert_intake import IntakeService
 from bot.services.audit import AuditService
 from bot.services.registry import IncidentQueries
 
@@ -20,7 +21,9 @@ MAX_ID = 2**31 - 1  # ids are 32-bit integer columns; a larger one is a 422, not
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL refuses NUL in text
 
 
-def api_router(*, queries: IncidentQueries, access: Access, audit: AuditService) -> APIRouter:
+def api_router(
+    *, queries: IncidentQueries, access: Access, audit: AuditService, intake: IntakeService
+) -> APIRouter:
     """The versioned REST API."""
 
     async def caller(request: Request) -> Caller:
@@ -83,6 +86,25 @@ def api_router(*, queries: IncidentQueries, access: Access, audit: AuditService)
         if view is None:
             raise HTTPException(404, f"incident {incident_id} not found")
         return view
+
+    @router.get("/deliveries/{delivery_id}", responses={404: {}}, dependencies=[needs("viewer")])
+    async def get_delivery(
+        delivery_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    ) -> dict[str, Any]:
+        """What became of one Alertmanager delivery: ``pending`` (queued), ``processed``
+        (with the incidents it touched) or ``failed`` (with the error id in the logs)."""
+        state = await to_thread.run_sync(lambda: intake.status(delivery_id))
+        if state is None:
+            raise HTTPException(404, f"delivery {delivery_id} not found")
+        return {
+            "id": state.id,
+            "status": state.status,
+            "received_at": state.received_at,
+            "applied_at": state.applied_at,
+            "alerts": state.alert_count,
+            "incidents": state.incident_ids,
+            "error_id": state.error,
+        }
 
     @router.get("/audit", dependencies=[needs("admin")])
     async def read_audit(

@@ -8,6 +8,8 @@ from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from starlette.requests import ClientDisconnect
 
+from bot import telemetry
+
 __all__ = ["slack_router"]
 
 
@@ -34,7 +36,9 @@ def slack_router(bolt: AsyncApp | None) -> APIRouter:
                 status_code=503,
             )
         try:
-            return await handler.handle(request)
+            # Bolt names the span; listeners go on after the ack in tasks that inherit it.
+            with telemetry.span("slack.request"):
+                return await handler.handle(request)
         except ClientDisconnect:  # nobody reads this answer; it keeps the traceback out
             return JSONResponse({"detail": "the client disconnected mid-request"}, status_code=400)
 

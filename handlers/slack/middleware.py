@@ -1,4 +1,5 @@
-"""Bolt middleware: request id, service injection, Events API retry de-duplication, errors."""
+"""Bolt middleware: a span per Slack request, request id, service injection, Events API retry
+de-duplication, errors."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from anyio import to_thread
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_bolt.response import BoltResponse
 
+from bot import telemetry
 from bot.logs import request_id_var
 from bot.services.registry import Services
+from handlers.slack.access import request_name
 from handlers.slack.blocks import error_blocks
 
 __all__ = ["register"]
@@ -49,9 +52,26 @@ def register(bolt: AsyncApp, services: Services) -> None:
         log.info("slack event retry ignored", extra={"event_id": body["event_id"]})
         return BoltResponse(status=200, body="")
 
+    bolt.use(traced)
     bolt.use(inject)
     bolt.use(drop_event_retries)
     bolt.error(on_error)
+
+
+async def traced(body: dict[str, Any], next: Next) -> BoltResponse:
+    """Name the request's span (``slack_router`` starts it) after what Slack sent:
+    ``slack.command /incident ack``, ``slack.action incident_ack``, ``slack.event ...``."""
+    telemetry.annotate({}, name=_span_name(body))
+    return await next()
+
+
+def _span_name(body: dict[str, Any]) -> str:
+    named = request_name(body)
+    if named is not None:
+        return f"slack.{named[0]} {named[1]}".rstrip()
+    if body.get("type") == "event_callback":
+        return f"slack.event {body.get('event', {}).get('type', '')}".rstrip()
+    return f"slack.{body.get('type') or 'request'}"
 
 
 async def on_error(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage.repositories._time import aware
+from storage.repositories._trace import current_traceparent
 from storage.repositories._upsert import insert_for
 from storage.tables import OutboxRow
 
@@ -39,6 +40,7 @@ class Claimed:
     kind: str
     payload: dict[str, Any]
     attempts: int
+    trace_context: str | None = None  # W3C traceparent of the work that queued it
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,10 @@ def enqueue(
     delay: timedelta = timedelta(0),
     priority: int = 1,
 ) -> None:
-    """Add an effect; with ``coalesce_key`` nothing is added while one with that key waits."""
+    """Add an effect; with ``coalesce_key`` nothing is added while one with that key waits.
+
+    The current span's ``traceparent`` goes with it: its delivery joins the trace. A coalesced
+    effect keeps the context of the change that queued it first."""
     values = {
         "incident_id": incident_id,
         "kind": kind,
@@ -73,6 +78,7 @@ def enqueue(
         "attempts": 0,
         "next_attempt_at": now + delay,
         "created_at": now,
+        "trace_context": current_traceparent(),
     }
     session.execute(_insert(session, coalesce=coalesce_key is not None), values)
 
@@ -140,7 +146,16 @@ def claim_due(
         row.attempts += 1
         row.coalesce_key = None  # later changes queue a fresh effect
         session.add(row)
-        claimed.append(Claimed(row.id, row.incident_id, row.kind, dict(row.payload), row.attempts))
+        claimed.append(
+            Claimed(
+                row.id,
+                row.incident_id,
+                row.kind,
+                dict(row.payload),
+                row.attempts,
+                row.trace_context,
+            )
+        )
     return claimed
 
 

@@ -242,7 +242,7 @@ RAW_BODIES = st.one_of(
 
 def post(served: Served, body: bytes) -> httpx.Response:
     return served.http.post(
-        "/webhooks/alertmanager",
+        "/webhooks/alertmanager?wait=true",
         content=body,
         headers={
             "Content-Type": "application/json",

@@ -127,7 +127,7 @@ def test_refire_within_window_reopens(opsbot: Opsbot) -> None:
     refire = opsbot.post_alerts(
         notification("R", [alert("f401", severity="info", starts_at="2026-11-28T09:05:00Z")])
     )
-    assert refire.json() == first
+    assert refire.json()["incidents"] == first["incidents"]
     incident = opsbot.api(f"/incidents/{first['incidents'][0]}")
     assert incident["status"] == "open"
     assert incident["resolved_at"] is None
@@ -169,9 +169,9 @@ def test_more_severe_alert_raises_never_lowers(opsbot: Opsbot) -> None:
 def test_below_minimum_notifies_without_incident(opsbot_factory: OpsbotFactory) -> None:
     opsbot = opsbot_factory(Policy.model_validate({"alerting": {"min_incident_severity": "S2"}}))
     reply = opsbot.post_alerts(notification("N", [alert("f701", severity="info")]))
-    assert reply.json() == {"incidents": []}
+    assert reply.json()["incidents"] == []
     repeat = opsbot.post_alerts(notification("N", [alert("f701", severity="info")]))
-    assert repeat.json() == {"incidents": []}
+    assert repeat.json()["incidents"] == []
     assert opsbot.api("/incidents", status="all") == {"incidents": []}
     assert _outbox(opsbot) == [fx.BELOW_THRESHOLD]
 
@@ -196,8 +196,8 @@ def test_correlation_joins_a_services_open_incident(opsbot_factory: OpsbotFactor
     first = opsbot.post_alerts(notification("K1", [alert("f801")])).json()
     second = opsbot.post_alerts(notification("K2", [alert("f802", name="Other")])).json()
     other = opsbot.post_alerts(notification("K3", [alert("f803", service="billing")])).json()
-    assert second == first
-    assert other != first
+    assert second["incidents"] == first["incidents"]
+    assert other["incidents"] != first["incidents"]
     incident = opsbot.api(f"/incidents/{first['incidents'][0]}")
     assert [e["kind"] for e in incident["timeline"]] == ["opened", "correlated"]
 
@@ -212,7 +212,7 @@ def test_a_thousand_alerts_in_one_group(opsbot: Opsbot) -> None:
     assert len(full["alerts"]) == 1000
     assert len(listing[0]["alerts"]) == 5
     again = opsbot.post_alerts(notification("big", alerts))
-    assert again.json() == reply.json()
+    assert again.json()["incidents"] == reply.json()["incidents"]
 
 
 def _basic(password: str) -> str:

@@ -29,7 +29,7 @@ def _count(db: Database, model: type[IncidentRow] | type[AlertRow]) -> int:
 
 def _post(url: str, token: str, body: object) -> httpx.Response:
     return httpx.post(
-        url + "/webhooks/alertmanager",
+        url + "/webhooks/alertmanager?wait=true",
         json=body,
         headers={"Authorization": f"Bearer {token}"},
         timeout=60,

@@ -162,7 +162,7 @@ def test_a_storm_of_webhooks_does_not_flood_slack(opsbot_factory: OpsbotFactory)
             for group in range(30):
                 alerts[group].append(alert(f"g{group:02d}a{round_:02d}"))
                 reply = client.post(
-                    opsbot.url + "/webhooks/alertmanager",
+                    opsbot.url + "/webhooks/alertmanager?wait=true",
                     json=notification(f"storm{group}", alerts[group]),
                     headers={"Authorization": f"Bearer {token}"},
                 )

@@ -227,7 +227,7 @@ def test_two_processes_drain_one_outbox_without_doubling(
         for i in range(12):
             body = notification(f"P{i}", [alert(f"p{i:03d}", severity="warning")])
             reply = httpx.post(
-                urls[i % 2] + "/webhooks/alertmanager",
+                urls[i % 2] + "/webhooks/alertmanager?wait=true",
                 json=body,
                 headers={"Authorization": f"Bearer {token}"},
                 timeout=30,
