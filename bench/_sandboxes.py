@@ -181,6 +181,26 @@ def memory_mb(pid: int) -> dict[str, float]:
     return found
 
 
+def descendants(pid: int) -> list[int]:
+    """The pids of a process's children, grandchildren ... (Linux ``/proc``)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            for child in (task / "children").read_text().split():
+                found += [int(child), *descendants(int(child))]
+    return found
+
+
+def tree_memory_mb(pid: int) -> dict[str, float]:
+    """``memory_mb`` summed over a process and its descendants (opsbot's intake child): the
+    sum of peaks bounds the peak of the sum from above."""
+    total: dict[str, float] = {}
+    for each in [pid, *descendants(pid)]:
+        for key, value in memory_mb(each).items():
+            total[key] = round(total.get(key, 0.0) + value, 1)
+    return total
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far (Linux ``/proc``; 0.0 elsewhere)."""
     try:

@@ -6,10 +6,12 @@ Every process started here runs on loopback, logs into its work directory and is
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -53,6 +55,27 @@ class Target:
     ok_status: tuple[int, ...] = (200,)
     failed_marker: bytes | None = None
     info: dict[str, Any] = field(default_factory=dict)  # how it runs, for the JSON line
+    metrics_url: str | None = None  # opsbot: its queue is read here until it is empty
+
+    async def settle(self, client: httpx.AsyncClient, limit_s: float = 600.0) -> tuple[float, int]:
+        """Wait until every accepted delivery was applied (opsbot answers once a delivery is
+        stored and applies it right after); returns the seconds that took and how many
+        deliveries failed to apply in all so far. Receivers that apply before answering
+        return at once."""
+        if self.metrics_url is None:
+            return 0.0, 0
+        started = time.perf_counter()
+        while True:
+            page = (await client.get(self.metrics_url)).content
+            pending, failed = (
+                _gauge(page, b"opsbot_intake_pending"),
+                _gauge(page, b"opsbot_intake_failed_total"),
+            )
+            if pending == 0:
+                return time.perf_counter() - started, int(failed or 0)
+            if time.perf_counter() - started > limit_s:
+                raise RuntimeError(f"opsbot still had {pending:.0f} deliveries after {limit_s} s")
+            await asyncio.sleep(0.02)
 
     def problem(self, response: httpx.Response) -> str | None:
         """What is wrong with ``response``, or None."""
@@ -67,6 +90,11 @@ class Target:
         if self.process.poll() is not None:
             raise RuntimeError(f"{self.system} exited with {self.process.returncode}:\n"
                                + tail(self.log_path))  # fmt: skip
+
+
+def _gauge(page: bytes, name: bytes) -> float | None:
+    found = re.search(rb"^" + name + rb"\s+(\S+)$", page, re.MULTILINE)
+    return float(found.group(1)) if found else None
 
 
 @contextlib.contextmanager
@@ -140,8 +168,12 @@ def opsbot_target(
             },
             process=server.process,
             log_path=server.log_path,
-            failed_marker=b'"stored":"failed"',
-            info={"server": "python -m bot.cli serve (1 uvicorn process, intake in its threads)"},
+            ok_status=(202,),
+            metrics_url=f"{server.url}/metrics",
+            info={
+                "server": "python -m bot.cli serve (1 uvicorn process, intake in its threads)",
+                "answer": "202 once stored; applied after, timed until the queue is empty",
+            },
         )
 
 

@@ -102,9 +102,13 @@ class Result:
     p99_ms: float
     max_ms: float
     first_error: str | None
+    drain_s: float  # after the last answer, until every delivery was applied (opsbot)
+    applied_alerts_per_s: float  # alerts over the load's time plus the drain
 
     @classmethod
-    def of(cls, target: Target, size: int, mode: str, concurrency: int, sample: Sample) -> Result:
+    def of(
+        cls, target: Target, size: int, mode: str, concurrency: int, sample: Sample, drain: float
+    ) -> Result:
         """Summarise one measured load run."""
         ok = len(sample.latencies) - len(sample.errors)
         ms = sorted(x * 1000 for x in sample.latencies)
@@ -113,7 +117,8 @@ class Result:
             round(sample.seconds, 3), round(ok / sample.seconds, 2),
             round(ok * size / sample.seconds, 1), round(percentile(ms, 50), 2),
             round(percentile(ms, 99), 2), round(ms[-1] if ms else float("nan"), 2),
-            sample.errors[0] if sample.errors else None,
+            sample.errors[0] if sample.errors else None, round(drain, 3),
+            round(ok * size / (sample.seconds + drain), 1),
         )  # fmt: skip
 
     def row(self) -> list[object]:
@@ -121,11 +126,12 @@ class Result:
         return [
             self.system, self.backend, self.group_size, self.mode, self.concurrency, self.requests,
             self.errors, self.requests_per_s, self.alerts_per_s, self.p50_ms, self.p99_ms,
+            self.drain_s, self.applied_alerts_per_s,
         ]  # fmt: skip
 
 
 HEADERS = ["system", "backend", "alerts/req", "mode", "conc", "requests", "errors", "req/s",
-           "alerts/s", "p50 ms", "p99 ms"]  # fmt: skip
+           "alerts/s", "p50 ms", "p99 ms", "drain s", "applied/s"]  # fmt: skip
 
 
 def body_template(group_size: int) -> bytes:
@@ -200,23 +206,30 @@ async def _bench_target(target: Target, profile: Profile) -> list[Result]:
                 # group and its incident) and, before a concurrent case, one round of small
                 # requests at that concurrency so every worker thread and pooled connection exists.
                 await load(bodies, concurrency=1, max_requests=profile.warmup, max_seconds=60)
+                _, failed_before = await target.settle(client)
                 for concurrency in profile.concurrencies:
                     if concurrency > 1:
                         primer = _bodies(small, "new", tokens)
                         await load(primer, concurrency=concurrency, max_requests=concurrency,
                                    max_seconds=60)  # fmt: skip
+                        _, failed_before = await target.settle(client)
                     sample = await load(
                         bodies,
                         concurrency=concurrency,
                         max_requests=profile.max_requests[size],
                         max_seconds=profile.max_seconds,
                     )
+                    # Every case starts on an empty queue and counts the time to empty it.
+                    drain, failed = await target.settle(client)
+                    sample.errors += ["delivery failed to apply"] * (failed - failed_before)
+                    failed_before = failed
                     target.check_alive()
-                    result = Result.of(target, size, mode, concurrency, sample)
+                    result = Result.of(target, size, mode, concurrency, sample, drain)
                     results.append(result)
                     print(f"  {target.system}/{target.backend} {size} {mode} c={concurrency}: "
                           f"{result.requests} requests, {result.requests_per_s:.1f}/s, "
-                          f"{result.alerts_per_s:,.0f} alerts/s, p99 {result.p99_ms:.1f} ms",
+                          f"{result.alerts_per_s:,.0f} alerts/s, p99 {result.p99_ms:.1f} ms, "
+                          f"drained in {result.drain_s:.2f} s",
                           file=sys.stderr, flush=True)  # fmt: skip
     return results
 

@@ -45,10 +45,10 @@ from bench._sandboxes import (
     Sandboxes,
     database_url,
     load_average,
-    memory_mb,
     opsbot_process,
     sandboxes,
     summary_ms,
+    tree_memory_mb,
 )
 
 __all__ = ["main"]
@@ -63,7 +63,8 @@ alerting:
 TARGET_CALLS_PER_INCIDENT = 5.0
 TARGET_RSS_MB = 300.0
 IGNORED = {"auth.test", "response_url"}  # start-up identity; answers to users, not the storm
-_PENDING = re.compile(rb"^opsbot_outbox_pending\s+(\S+)$", re.MULTILINE)
+_PENDING = re.compile(rb"^opsbot_(?:outbox|intake)_pending\s+(\S+)$", re.MULTILINE)
+_OPENED = re.compile(rb"^opsbot_incidents_opened_total\s+(\S+)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,6 @@ async def _storm(server: Server, profile: Profile) -> dict[str, Any]:
                "content-type": "application/json"}  # fmt: skip
     latencies: list[float] = []
     errors: list[str] = []
-    incidents: set[int] = set()
     rss: list[float] = []
     step = profile.spread_s / profile.webhooks
     next_j = 0
@@ -132,9 +132,7 @@ async def _storm(server: Server, profile: Profile) -> dict[str, Any]:
             try:
                 reply = await client.post(f"{server.url}/webhooks/alertmanager",
                                           content=bodies[j], headers=headers)  # fmt: skip
-                if reply.status_code == 200:
-                    incidents.update(reply.json().get("incidents", []))
-                else:
+                if reply.status_code != 202:
                     errors.append(f"HTTP {reply.status_code}: {reply.text[:200]}")
             except httpx.HTTPError as exc:
                 errors.append(f"{type(exc).__name__}: {exc}")
@@ -142,7 +140,7 @@ async def _storm(server: Server, profile: Profile) -> dict[str, Any]:
 
     async def sample_rss() -> None:
         while True:
-            rss.append(memory_mb(server.process.pid).get("VmRSS", 0.0))
+            rss.append(tree_memory_mb(server.process.pid).get("VmRSS", 0.0))
             await asyncio.sleep(0.5)
 
     sampler = asyncio.create_task(sample_rss())
@@ -152,23 +150,27 @@ async def _storm(server: Server, profile: Profile) -> dict[str, Any]:
             await asyncio.gather(*(sender(client) for _ in range(profile.concurrency)))
             sent_s = time.perf_counter() - started
             drained = await _drain(client, server, profile.drain_timeout_s)
+            opened = _OPENED.search((await client.get(f"{server.url}/metrics")).content)
+            incidents = int(float(opened.group(1))) if opened else 0
     finally:
         sampler.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sampler
     if _stopping.is_set():
         raise KeyboardInterrupt
-    return {"latencies": latencies, "errors": errors, "incidents": len(incidents),
+    return {"latencies": latencies, "errors": errors, "incidents": incidents,
             "sent_s": round(sent_s, 1), "drained_s": drained, "rss_samples": rss}  # fmt: skip
 
 
 async def _drain(client: httpx.AsyncClient, server: Server, timeout_s: float) -> float | None:
-    """Seconds until ``opsbot_outbox_pending`` read 0 twice in a row (None: not within bound)."""
+    """Seconds until ``opsbot_intake_pending`` and ``opsbot_outbox_pending`` read 0 twice in
+    a row (None: not within bound)."""
     started = time.perf_counter()
     zeros = 0
     while time.perf_counter() - started < timeout_s and not _stopping.is_set():
-        found = _PENDING.search((await client.get(f"{server.url}/metrics")).content)
-        zeros = zeros + 1 if found and float(found.group(1)) == 0 else 0
+        found = _PENDING.findall((await client.get(f"{server.url}/metrics")).content)
+        empty = len(found) == 2 and all(float(value) == 0 for value in found)
+        zeros = zeros + 1 if empty else 0
         if zeros >= 2:
             return round(time.perf_counter() - started, 1)
         await asyncio.sleep(0.5)
@@ -228,7 +230,7 @@ def run(profile_name: str, backends: tuple[str, ...] | None = None) -> int:
                     storm = run_async(_storm(server, profile))
                     if server.process.poll() is not None:
                         raise RuntimeError(f"opsbot exited with {server.process.returncode}")
-                    memory = memory_mb(server.process.pid)
+                    memory = tree_memory_mb(server.process.pid)
                     results.append(_result(backend, profile, storm, _calls(sandbox), memory))
             except PostgresUnavailable as exc:
                 skipped[backend] = str(exc)
