@@ -39,12 +39,15 @@ __all__ = [
     "Sandboxes",
     "cpu_seconds",
     "database_url",
+    "descendants",
     "incident_cards",
     "load_average",
     "memory_mb",
     "opsbot_process",
     "sandboxes",
     "summary_ms",
+    "tree_cpu_seconds",
+    "tree_memory_mb",
 ]
 
 BACKENDS = ("sqlite", "postgresql")
@@ -199,6 +202,11 @@ def tree_memory_mb(pid: int) -> dict[str, float]:
         for key, value in memory_mb(each).items():
             total[key] = round(total.get(key, 0.0) + value, 1)
     return total
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """``cpu_seconds`` of a process and its live descendants (workers, the intake child)."""
+    return sum(cpu_seconds(each) for each in [pid, *descendants(pid)])
 
 
 def cpu_seconds(pid: int) -> float:

@@ -44,14 +44,14 @@ from bench._sandboxes import (
     Card,
     PostgresUnavailable,
     Sandboxes,
-    cpu_seconds,
     database_url,
     incident_cards,
     load_average,
-    memory_mb,
     opsbot_process,
     sandboxes,
     summary_ms,
+    tree_cpu_seconds,
+    tree_memory_mb,
 )
 from bot.sandbox.jira import JiraFault
 from bot.sandbox.notion import NotionFault
@@ -210,12 +210,12 @@ async def _bench(server: Server, sandbox: Sandboxes, profile: Profile) -> dict[s
               file=sys.stderr, flush=True)  # fmt: skip
         warm = dataclasses.replace(profile, max_requests=profile.clients, max_seconds=30)
         await _load(drivers, warm, [])  # warm-up, not measured: one request per client
-        cpu = cpu_seconds(server.process.pid), time.process_time()
+        cpu = tree_cpu_seconds(server.process.pid), time.process_time()
         run = await _load(drivers, profile, cards)
         load_end = time.monotonic()
         per = 1000 / (sum(len(v) for v in run["latencies"].values()) or 1)
         run["cpu_ms_per_request"] = {  # the sandboxes run in this process, on threads
-            "opsbot": round((cpu_seconds(server.process.pid) - cpu[0]) * per, 2),
+            "opsbot": round((tree_cpu_seconds(server.process.pid) - cpu[0]) * per, 2),
             "load_generator_and_sandboxes": round((time.process_time() - cpu[1]) * per, 2),
         }
         # What the acks left for later: the answers through response_url (``Done: #4 is
@@ -223,7 +223,7 @@ async def _bench(server: Server, sandbox: Sandboxes, profile: Profile) -> dict[s
         # the last ack the last one came, and opsbot's CPU per request including that tail.
         run["follow_ups"] = await _follow_ups(sandbox, load_end)
         run["cpu_ms_per_request"]["opsbot_with_follow_ups"] = round(
-            (cpu_seconds(server.process.pid) - cpu[0]) * per, 2
+            (tree_cpu_seconds(server.process.pid) - cpu[0]) * per, 2
         )
     run["cards"] = len(cards)
     run["slack_calls"] = sandbox.slack.state.count_by_method()
@@ -248,8 +248,8 @@ def _results(backend: str, run: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def run(profile_name: str, backends: tuple[str, ...] | None = None, *,
-        clients: int | None = None, kinds: list[str] | None = None) -> int:  # fmt: skip
+def run(profile_name: str, backends: tuple[str, ...] | None = None, *, clients: int | None = None,
+        kinds: list[str] | None = None, workers: int = 1) -> int:  # fmt: skip
     """Run the benchmark, print the table and the JSON line; the process exit status."""
     profile = PROFILES[profile_name]
     if clients is not None:
@@ -271,10 +271,13 @@ def run(profile_name: str, backends: tuple[str, ...] | None = None, *,
                     url = stack.enter_context(database_url(backend, workdir))
                     sandbox = stack.enter_context(sandboxes(sync=True))
                     env = sandbox.env()
+                    if backend == "postgresql" and workers > 1:  # SQLite serves from one
+                        env["OPSBOT_WORKERS"] = str(workers)
                     server = stack.enter_context(
                         opsbot_process(url, workdir=workdir, policy_yaml=POLICY_YAML, env=env)
                     )
-                    print(f"  {backend}: opsbot ready", file=sys.stderr, flush=True)
+                    print(f"  {backend}: opsbot ready ({env.get('OPSBOT_WORKERS', '1')} "
+                          "worker processes)", file=sys.stderr, flush=True)  # fmt: skip
                     outcome = run_async(_bench(server, sandbox, profile))
                     if server.process.poll() is not None:
                         raise RuntimeError(f"opsbot exited:\n{tail(server.log_path)}")
@@ -284,7 +287,8 @@ def run(profile_name: str, backends: tuple[str, ...] | None = None, *,
                         "follow_ups": outcome["follow_ups"],
                         "cpu_ms_per_request": outcome["cpu_ms_per_request"],
                         "slack_calls": outcome["slack_calls"],
-                        "opsbot_memory_mb": memory_mb(server.process.pid),
+                        "opsbot_memory_mb": tree_memory_mb(server.process.pid),
+                        "workers": env.get("OPSBOT_WORKERS", "1"),
                         "opsbot_log_errors": log_text.count('"level": "error"'),
                     }
                     results += _results(backend, outcome)
@@ -321,7 +325,7 @@ def _report(profile: Profile, profile_name: str, results: list[dict[str, Any]],
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m bench.ack [--quick | --smoke] [--backend sqlite|postgresql]``."""
+    """``python -m bench.ack [--quick | --smoke] [--backend sqlite|postgresql] [--workers N]``."""
     parser = argparse.ArgumentParser(prog="python -m bench.ack", description=__doc__)
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="about 40 s instead of about 3 min")
@@ -329,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", action="append", choices=BACKENDS, help="repeatable")
     parser.add_argument("--clients", type=int, help="concurrent clients (default 50)")
     parser.add_argument("--kinds", help=f"comma-separated subset of the mix: {','.join(MIX)}")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="opsbot serve --workers on PostgreSQL (default 1)")  # fmt: skip
     args = parser.parse_args(argv)
     kinds = [k for k in (args.kinds or "").split(",") if k]
     if unknown := set(kinds) - set(MIX):
@@ -336,7 +342,9 @@ def main(argv: list[str] | None = None) -> int:
     interrupt_on_signals()
     profile = "smoke" if args.smoke else "quick" if args.quick else "full"
     backends = tuple(args.backend) if args.backend else None
-    return guarded(lambda: run(profile, backends, clients=args.clients, kinds=kinds))
+    return guarded(
+        lambda: run(profile, backends, clients=args.clients, kinds=kinds, workers=args.workers)
+    )
 
 
 if __name__ == "__main__":

@@ -46,6 +46,12 @@ def main(ctx: click.Context, log_format: str) -> None:
     default=None,
     help="PEM private key of the certificate, unencrypted (default OPSBOT_SSL_KEYFILE).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 32),
+    default=None,
+    help="Processes serving (default OPSBOT_WORKERS or 1; more than 1 needs PostgreSQL).",
+)
 @click.pass_context
 @friendly_errors
 def serve(
@@ -54,30 +60,48 @@ def serve(
     port: int | None,
     ssl_certfile: str | None,
     ssl_keyfile: str | None,
+    workers: int | None,
 ) -> None:
     """Upgrade the database, then serve Slack, webhooks and the REST API (HTTPS with a key)."""
+    import os
     from pathlib import Path
 
     import uvicorn
 
     from bot.app import create_app
+    from bot.asgi import LOG_FORMAT_VARIABLE
+    from bot.errors import ConfigError
     from storage import Database, upgrade
 
     settings, policy = load(ctx, logs_to_stdout=True)
     tls = settings.tls_files(
         Path(ssl_certfile) if ssl_certfile else None, Path(ssl_keyfile) if ssl_keyfile else None
     )
+    processes = workers or settings.opsbot_workers
     db = Database(settings.database_url)
+    if processes > 1 and db.is_sqlite:
+        raise ConfigError(
+            ["--workers/OPSBOT_WORKERS: above 1 needs PostgreSQL (SQLite has one writer)"]
+        )
     upgrade(db.engine)
-    app = create_app(settings, policy, db=db)
-    uvicorn.run(
-        app,
+    served = dict(
         host=host or settings.opsbot_host,
         port=port or settings.opsbot_port,
         log_config=None,
         access_log=False,
         ssl_certfile=tls[0] if tls else None,
         ssl_keyfile=tls[1] if tls else None,
+    )
+    if processes == 1:
+        uvicorn.run(create_app(settings, policy, db=db), **served)  # type: ignore[arg-type]
+        return
+    db.dispose()  # each worker opens its own
+    os.environ[LOG_FORMAT_VARIABLE] = (ctx.find_root().obj or {}).get("log_format", "json")
+    uvicorn.run(
+        "bot.asgi:app_from_environment",
+        factory=True,
+        workers=processes,
+        **served,  # type: ignore[arg-type]
     )
 
 

@@ -115,6 +115,7 @@ class Settings(BaseSettings):
     n8n_api_key: SecretStr | None = None
     opsbot_host: str = "127.0.0.1"
     opsbot_port: int = Field(default=8080, ge=1, le=65535)
+    opsbot_workers: int = Field(default=1, ge=1, le=32)  # ``serve``: processes (PostgreSQL)
     opsbot_config: Path | None = None
     opsbot_env: Literal["development", "production"] = "production"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

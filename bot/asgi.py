@@ -1,0 +1,32 @@
+"""The app of one worker process of ``opsbot serve --workers N``, built from the environment.
+
+uvicorn imports ``bot.asgi:app_from_environment`` in each worker it starts and calls it
+(``factory=True``); the parent has already checked the settings and upgraded the database.
+"""
+
+from __future__ import annotations
+
+import os
+
+from fastapi import FastAPI
+
+from bot.app import create_app
+from bot.logs import configure_logging
+from bot.policy import load_policy
+from bot.settings import get_settings
+
+__all__ = ["LOG_FORMAT_VARIABLE", "app_from_environment"]
+
+LOG_FORMAT_VARIABLE = "OPSBOT_LOG_FORMAT"  # set by ``opsbot serve`` for its workers
+
+
+def app_from_environment() -> FastAPI:
+    """Settings, policy and logging as ``opsbot serve`` loads them; the app owns its database
+    handle (closed when the worker stops)."""
+    settings = get_settings()
+    policy = load_policy(settings.policy_path())
+    text = os.environ.get(LOG_FORMAT_VARIABLE) == "text"
+    configure_logging(
+        level=settings.log_level, fmt="text" if text else "json", secrets=settings.secret_values()
+    )
+    return create_app(settings, policy)
