@@ -77,6 +77,9 @@ class SlackPolicy(_Section):
     incidents_channel: str | None = None
     alerts_channel: str | None = None
     timeline_emoji: str = "memo"  # a reaction with it adds the message to the timeline
+    # At most one edit of an incident's card and alert list per this, for alert churn
+    # (state changes such as severity, ack or resolve edit them at once).
+    alerts_refresh_every: Duration = timedelta(seconds=30)
 
 
 class AlertingPolicy(_Section):

@@ -73,6 +73,7 @@ class IncidentRow(SQLModel, table=True):
     slack_channel_name: str | None = Field(default=None, max_length=80)
     slack_card_ts: str | None = Field(default=None, max_length=32)
     slack_alerts_ts: str | None = Field(default=None, max_length=32)
+    alerts_refresh_at: datetime | None = _ts()  # the next alert-churn edit, not before
     slack_announce_ts: str | None = Field(default=None, max_length=32)
     last_update_at: datetime | None = _ts()
     summary: str | None = Field(default=None, sa_column=Column(Text))

@@ -36,6 +36,7 @@ __all__ = ["IntakeResult", "apply_notification", "ingest_alertmanager"]
 ACTOR = "alertmanager"
 SURFACE = "webhook"
 _STORM_WINDOW = timedelta(minutes=1)  # ``max_new_incidents_per_minute``
+_ALERTS_SETTLE = timedelta(seconds=2)
 
 
 @dataclass(frozen=True)
@@ -282,13 +283,15 @@ def _add_alerts(
         incident.truncated_alerts = truncated
     _maybe_raise(ctx, incident, changes.new)
     if changes.any and not opened:
-        # A short wait lets a storm of deliveries share one edit of the card and the list.
+        # A short wait lets a storm of deliveries share one edit of the card and the list,
+        # and alert churn edits them at most once per ``slack.alerts_refresh_every``.
+        due = max(ctx.now + _ALERTS_SETTLE, incident.alerts_refresh_at or ctx.now)
         _effect(
             ctx,
             fx.ALERTS_CHANGED,
             incident.id,
             coalesce=f"alerts:{incident.id}",
-            delay=timedelta(seconds=2),
+            delay=due - ctx.now,
         )
     if changes.newly_resolved and incident.status in LIVE:
         _maybe_cleared(ctx, incident)

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from anyio import to_thread
 
@@ -82,7 +83,7 @@ class SlackEffects:
             lambda: state.load_incident(self.db, self.policy, incident_id)
         )
 
-    async def _save(self, incident_id: int, **refs: str) -> None:
+    async def _save(self, incident_id: int, **refs: Any) -> None:
         await to_thread.run_sync(
             lambda: state.save_refs(self.db, incident_id, now=self.clock(), **refs)
         )
@@ -115,6 +116,8 @@ class SlackEffects:
                 view.id, slack_announce_ts=await self.chat.post(announce_to, text, blocks)
             )
         await self._lists.opened(view, refs, announced=announce_to is not None)
+        every = self.policy.slack.alerts_refresh_every
+        await self._save(view.id, alerts_refresh_at=self.clock() + every)
 
     async def _provision_channel(self, view: IncidentView) -> None:
         channel_id, name = await self._create_channel(view.opened_at, view.title)
@@ -162,6 +165,8 @@ class SlackEffects:
         loaded = await self._load(effect.incident_id)
         if loaded is not None:
             await self._refresh(*loaded)
+            every = self.policy.slack.alerts_refresh_every
+            await self._save(loaded[0].id, alerts_refresh_at=self.clock() + every)
 
     async def _severity_raised(self, effect: Claimed) -> None:
         old, reason = Severity(effect.payload["old"]), str(effect.payload["reason"])

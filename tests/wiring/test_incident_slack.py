@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import httpx
@@ -71,22 +72,42 @@ def test_opening_an_incident_in_slack(opsbot_factory: OpsbotFactory) -> None:
     assert f"created #{channel.name}" in transcript
 
 
-def test_alert_list_is_edited_in_place(opsbot_factory: OpsbotFactory) -> None:
-    opsbot = _start(opsbot_factory)
+def _churn(opsbot: Opsbot, alerts: int) -> tuple[str, int]:
+    """Open an incident, then add one alert per delivery; (channel, posts after opening)."""
     incident_id = opsbot.post_alerts(notification("G", [alert("f1")])).json()["incidents"][0]
     channel_id = _channel(opsbot, incident_id)
     wait_until(lambda: not _pending(opsbot), what="opened")
     posts_before = len(opsbot.slack.state.messages(channel_id))
-    alerts = [alert("f1")]
-    for i in range(2, 30):
-        alerts.append(alert(f"f{i}"))
-        opsbot.post_alerts(notification("G", alerts))
+    firing = [alert("f1")]
+    for i in range(2, alerts + 1):
+        firing.append(alert(f"f{i}"))
+        opsbot.post_alerts(notification("G", firing))
+    return channel_id, posts_before
+
+
+def test_alert_list_is_edited_in_place(opsbot_factory: OpsbotFactory) -> None:
+    opsbot = _start(opsbot_factory, slack=POLICY["slack"] | {"alerts_refresh_every": "1s"})
+    channel_id, posts_before = _churn(opsbot, 29)
     wait_until(lambda: not _pending(opsbot), what="updates")
     messages = opsbot.slack.state.messages(channel_id)
     assert len(messages) == posts_before
     assert "29 alerts" in str(messages[1].blocks)
     updates = len(opsbot.slack.state.calls("chat.update"))
     assert 1 <= updates <= 2 * 28  # coalesced: at most card + list per delivery, usually far fewer
+
+
+def test_alert_churn_edits_at_most_once_per_refresh_interval(
+    opsbot_factory: OpsbotFactory,
+) -> None:
+    """Alerts arriving non-stop: one edit of card and list after the interval, not one per
+    delivery (Slack's chat.update allowance is about 50 a minute per workspace)."""
+    opsbot = _start(opsbot_factory, slack=POLICY["slack"] | {"alerts_refresh_every": "4s"})
+    started = time.monotonic()
+    channel_id, _ = _churn(opsbot, 20)
+    wait_until(lambda: not _pending(opsbot), timeout=20, what="the one edit")
+    assert "20 alerts" in str(opsbot.slack.state.messages(channel_id)[1].blocks)
+    assert time.monotonic() - started >= 4.0  # not before the interval after the opening
+    assert len(opsbot.slack.state.calls("chat.update")) == 2  # card and list, once
 
 
 def test_name_taken_gets_a_suffix(opsbot_factory: OpsbotFactory) -> None:

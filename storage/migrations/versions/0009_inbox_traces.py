@@ -1,4 +1,5 @@
-"""Queued webhook deliveries, trace context on deliveries and effects, running instances.
+"""Queued webhook deliveries, trace context on deliveries and effects, running instances,
+and the time of an incident's next alert-churn edit.
 
 Revision ID: 0009
 Revises: 0008
@@ -29,6 +30,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("trace_context", sa.String(length=128), nullable=True))
+    with op.batch_alter_table("incidents") as batch:
+        batch.add_column(sa.Column("alerts_refresh_at", _TS, nullable=True))
     op.create_table(
         "instances",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -43,6 +46,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("instances")
+    with op.batch_alter_table("incidents") as batch:
+        batch.drop_column("alerts_refresh_at")
     with op.batch_alter_table("outbox") as batch:
         batch.drop_column("trace_context")
     op.drop_index("ix_webhook_deliveries_pending", table_name="webhook_deliveries")
