@@ -192,7 +192,16 @@ def _wait_ready(server: Server, timeout: float) -> None:
             try:
                 response = client.get(f"{server.url}/readyz")
                 if response.status_code == 200:
-                    return
+                    # Ours, not another server that took the port between the probe and the
+                    # bind (then ours exits "address in use", seen above on the next round).
+                    mine = client.get(
+                        f"{server.url}/api/v1/incidents",
+                        params={"limit": 1},
+                        headers={"Authorization": f"Bearer {server.api_token}"},
+                    )
+                    if mine.status_code == 200:
+                        return
+                    response = mine
                 last = f"{response.status_code} {response.text[:200]}"
             except httpx.HTTPError as exc:
                 last = repr(exc)
