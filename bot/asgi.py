@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from bot.app import create_app
 from bot.logs import configure_logging
 from bot.policy import load_policy
+from bot.process import tune_gc
 from bot.settings import get_settings
 
 __all__ = ["LOG_FORMAT_VARIABLE", "app_from_environment"]
@@ -29,4 +30,6 @@ def app_from_environment() -> FastAPI:
     configure_logging(
         level=settings.log_level, fmt="text" if text else "json", secrets=settings.secret_values()
     )
-    return create_app(settings, policy)
+    app = create_app(settings, policy)
+    tune_gc()
+    return app

@@ -71,6 +71,7 @@ def serve(
     from bot.app import create_app
     from bot.asgi import LOG_FORMAT_VARIABLE
     from bot.errors import ConfigError
+    from bot.process import tune_gc
     from storage import Database, upgrade
 
     settings, policy = load(ctx, logs_to_stdout=True)
@@ -93,7 +94,9 @@ def serve(
         ssl_keyfile=tls[1] if tls else None,
     )
     if processes == 1:
-        uvicorn.run(create_app(settings, policy, db=db), **served)  # type: ignore[arg-type]
+        app = create_app(settings, policy, db=db)
+        tune_gc()
+        uvicorn.run(app, **served)  # type: ignore[arg-type]
         return
     db.dispose()  # each worker opens its own
     os.environ[LOG_FORMAT_VARIABLE] = (ctx.find_root().obj or {}).get("log_format", "json")

@@ -28,6 +28,7 @@ from bot.clock import utcnow
 from bot.domain.alertmanager import AMNotification
 from bot.logs import configure_logging
 from bot.policy import Policy
+from bot.process import tune_gc
 from bot.services import intake_queue
 from bot.services.intake_queue import Batch
 from bot.services.sync import SyncTargets
@@ -63,6 +64,7 @@ def _start_child(config: _ChildConfig) -> None:
         configure_logging(**config.logging)
     telemetry.configure_tracing(config.tracing)
     _child = (Database(config.database_url, pool_size=2, sessions=1), config)
+    tune_gc()
 
 
 def _apply_in_child(limit: int) -> Batch:
