@@ -7,6 +7,8 @@ import logging
 import multiprocessing
 import os
 import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -174,31 +176,41 @@ def _spawned() -> list[multiprocessing.process.BaseProcess]:
     return [p for p in multiprocessing.active_children() if "Spawn" in type(p).__name__]
 
 
-def _post(url: str, token: str, body: object, *, wait: bool) -> httpx.Response:
-    return httpx.post(
-        url + "/webhooks/alertmanager" + ("?wait=true" if wait else ""),
-        json=body,
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
-    )
+Post = Callable[..., httpx.Response]
+
+
+@contextmanager
+def _serving(db: Database) -> Iterator[tuple[str, Post]]:
+    """opsbot with its intake child asked for, on ``db``; its URL and a webhook poster."""
+    settings = make_settings(db.url, None, intake_process=True)
+    token = settings.alertmanager_token
+    assert token is not None
+
+    def post(body: object, *, wait: bool) -> httpx.Response:
+        return httpx.post(
+            server.url + "/webhooks/alertmanager" + ("?wait=true" if wait else ""),
+            json=body,
+            headers={"Authorization": f"Bearer {token.get_secret_value()}"},
+            timeout=30,
+        )
+
+    with ThreadedServer(create_app(settings, Policy(), db=db)) as server:
+        yield server.url, post
 
 
 @pytest.mark.postgres
 def test_a_child_process_applies_on_postgresql(pg_db: Database) -> None:
-    settings = make_settings(pg_db.url, None, intake_process=True)
-    token = settings.alertmanager_token
-    assert token is not None
     before = set(_spawned())
-    with ThreadedServer(create_app(settings, Policy(), db=pg_db)) as server:
+    with _serving(pg_db) as (url, post):
         numbers = [
-            _post(server.url, token.get_secret_value(), body, wait=False).json()["delivery"]
+            post(body, wait=False).json()["delivery"]
             for body in (notification(f"C{i % 3}", [alert(f"c{i:03d}")]) for i in range(30))
         ]
-        last = _post(server.url, token.get_secret_value(), captured("prometheus_firing"), wait=True)
+        last = post(captured("prometheus_firing"), wait=True)
         children = set(_spawned()) - before
-        metrics = httpx.get(server.url + "/metrics").text
+        metrics = httpx.get(url + "/metrics").text
         wait_until(
-            lambda: "opsbot_intake_pending 0.0" in httpx.get(server.url + "/metrics").text,
+            lambda: "opsbot_intake_pending 0.0" in httpx.get(url + "/metrics").text,
             what="queue empty",
         )
     assert last.status_code == 200 and last.json()["status"] == "processed"
@@ -217,21 +229,14 @@ def test_a_child_process_applies_on_postgresql(pg_db: Database) -> None:
 
 @pytest.mark.postgres
 def test_when_the_child_dies_the_web_process_applies(pg_db: Database) -> None:
-    settings = make_settings(pg_db.url, None, intake_process=True)
-    token = settings.alertmanager_token
-    assert token is not None
     before = set(_spawned())
-    with ThreadedServer(create_app(settings, Policy(), db=pg_db)) as server:
-        first = _post(
-            server.url, token.get_secret_value(), captured("prometheus_firing"), wait=True
-        )
+    with _serving(pg_db) as (_, post):
+        first = post(captured("prometheus_firing"), wait=True)
         [child] = set(_spawned()) - before
         assert child.pid is not None
         os.kill(child.pid, signal.SIGKILL)
         child.join(10)
-        after = _post(
-            server.url, token.get_secret_value(), notification("D", [alert("d001")]), wait=True
-        )
+        after = post(notification("D", [alert("d001")]), wait=True)
     assert first.json()["status"] == "processed"
     assert after.status_code == 200 and after.json()["status"] == "processed"
 
@@ -239,16 +244,9 @@ def test_when_the_child_dies_the_web_process_applies(pg_db: Database) -> None:
 def test_sqlite_keeps_the_work_in_process(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     db = Database(f"sqlite:///{tmp_path / 'opsbot.db'}")
     upgrade(db.engine)
-    settings = make_settings(db.url, None, intake_process=True)
-    token = settings.alertmanager_token
-    assert token is not None
     before = set(_spawned())
-    with caplog.at_level(logging.WARNING, logger="opsbot"):
-        app = create_app(settings, Policy(), db=db)
-    with ThreadedServer(app) as server:
-        reply = _post(
-            server.url, token.get_secret_value(), captured("prometheus_firing"), wait=True
-        )
+    with caplog.at_level(logging.WARNING, logger="opsbot"), _serving(db) as (_, post):
+        reply = post(captured("prometheus_firing"), wait=True)
         assert set(_spawned()) == before
     db.dispose()
     assert reply.json()["status"] == "processed"
