@@ -9,6 +9,7 @@ import ctypes
 import importlib.util
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -218,6 +219,12 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=5)
+
+
+def metric(page: bytes, name: str) -> float | None:
+    """The value of the unlabelled series ``name`` on a ``/metrics`` page, or None."""
+    found = re.search(rb"^" + re.escape(name.encode()) + rb"\s+(\S+)$", page, re.MULTILINE)
+    return float(found.group(1)) if found else None
 
 
 def tail(path: Path, lines: int = 30) -> str:

@@ -19,7 +19,6 @@ import contextlib
 import json
 import os
 import platform
-import re
 import sys
 import tempfile
 import time
@@ -36,6 +35,7 @@ from bench._harness import (
     emit_json,
     guarded,
     interrupt_on_signals,
+    metric,
     print_table,
     run_async,
 )
@@ -63,8 +63,6 @@ alerting:
 TARGET_CALLS_PER_INCIDENT = 5.0
 TARGET_RSS_MB = 300.0
 IGNORED = {"auth.test", "response_url"}  # start-up identity; answers to users, not the storm
-_PENDING = re.compile(rb"^opsbot_(?:outbox|intake)_pending\s+(\S+)$", re.MULTILINE)
-_OPENED = re.compile(rb"^opsbot_incidents_opened_total\s+(\S+)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -150,8 +148,8 @@ async def _storm(server: Server, profile: Profile) -> dict[str, Any]:
             await asyncio.gather(*(sender(client) for _ in range(profile.concurrency)))
             sent_s = time.perf_counter() - started
             drained = await _drain(client, server, profile.drain_timeout_s)
-            opened = _OPENED.search((await client.get(f"{server.url}/metrics")).content)
-            incidents = int(float(opened.group(1))) if opened else 0
+            page = (await client.get(f"{server.url}/metrics")).content
+            incidents = int(metric(page, "opsbot_incidents_opened_total") or 0)
     finally:
         sampler.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -168,8 +166,9 @@ async def _drain(client: httpx.AsyncClient, server: Server, timeout_s: float) ->
     started = time.perf_counter()
     zeros = 0
     while time.perf_counter() - started < timeout_s and not _stopping.is_set():
-        found = _PENDING.findall((await client.get(f"{server.url}/metrics")).content)
-        empty = len(found) == 2 and all(float(value) == 0 for value in found)
+        page = (await client.get(f"{server.url}/metrics")).content
+        found = [metric(page, f"opsbot_{queue}_pending") for queue in ("intake", "outbox")]
+        empty = found == [0.0, 0.0]
         zeros = zeros + 1 if empty else 0
         if zeros >= 2:
             return round(time.perf_counter() - started, 1)

@@ -36,6 +36,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from bot import __version__
 from bot.logs import incident_id_var, scrub
+from storage.trace_context import current_traceparent
 
 __all__ = [
     "INCIDENT_ATTRIBUTE",
@@ -184,10 +185,7 @@ def span(
 
 def traceparent() -> str | None:
     """The current span's W3C ``traceparent``, or ``None`` outside any span."""
-    context = trace.get_current_span().get_span_context()
-    if not context.is_valid:
-        return None
-    return f"00-{context.trace_id:032x}-{context.span_id:016x}-{int(context.trace_flags):02x}"
+    return current_traceparent()
 
 
 def set_incident(incident_id: int) -> None:

@@ -63,7 +63,6 @@ def accept(db: Database, *, note: AMNotification, body: str, now: datetime) -> i
             key_hash=group_hash(note.group_key),
             alert_count=len(note.alerts),
             now=now,
-            trace_context=telemetry.traceparent(),
         )
 
 
@@ -109,26 +108,59 @@ def apply_pending(
     apply = _Apply(policy, clock, slack, sync)
     known = notes or {}
     try:
+        return _transaction(db, apply, known, limit)
+    except _Failed:
+        pass  # rolled back; the failure is logged below, against the one delivery it was
+    done: list[Applied] = []
+    for _ in range(limit):
+        try:
+            batch = _transaction(db, apply, known, 1)
+        except _Failed as failed:
+            done.append(_failed(db, apply, failed.delivery_id))
+            continue
+        done += batch.applied
+        if batch.busy or not batch.more:
+            return Batch(applied=done, busy=batch.busy)
+    return Batch(applied=done, more=True)
+
+
+class _Failed(Exception):
+    """Applying a delivery of the transaction failed (not for a lost connection)."""
+
+    def __init__(self, delivery_id: int) -> None:
+        super().__init__(f"delivery {delivery_id} could not be applied")
+        self.delivery_id = delivery_id
+
+
+def _transaction(
+    db: Database, apply: _Apply, known: Mapping[int, AMNotification], limit: int
+) -> Batch:
+    """Up to ``limit`` pending deliveries applied in one transaction; raises ``_Failed`` naming
+    the delivery being applied (or the last one, if the commit failed)."""
+    taken: list[int] = []
+    try:
         with db.session() as session:
             if not deliveries.take_turn(session):
                 return Batch(applied=[], busy=True)
             batch = deliveries.pending(session, limit=limit)
             parsed = _notes(session, batch, known)
-            applied = [
-                Applied(item.id, apply.one(session, item, note))
-                for item in batch
-                if isinstance(note := parsed[item.id], AMNotification)
-            ]
-            if len(applied) != len(batch):
-                raise _Unparsable
-            _finish(session, applied, clock())
+            applied = []
+            for item in batch:
+                taken.append(item.id)
+                note = parsed[item.id]
+                if isinstance(note, str):
+                    raise _Unparsable(note)
+                applied.append(Applied(item.id, apply.one(session, item, note)))
+            _finish(session, applied, apply.clock())
             return Batch(applied=applied, more=len(batch) == limit)
     except (OperationalError, DBAPIError) as exc:
-        if _connection_lost(exc):
+        if _connection_lost(exc) or not taken:
             raise
-    except Exception:  # noqa: S110 - retried one by one below, where the failure is logged
-        pass
-    return _one_by_one(db, apply, known, limit)
+        raise _Failed(taken[-1]) from exc
+    except Exception as exc:
+        if not taken:
+            raise
+        raise _Failed(taken[-1]) from exc
 
 
 class _Unparsable(Exception):
@@ -147,38 +179,6 @@ def _parse(body: str) -> AMNotification | str:
         return AMNotification.model_validate(json.loads(body))
     except (ValueError, ValidationError, RecursionError) as exc:
         return f"stored body does not parse: {type(exc).__name__}"
-
-
-def _one_by_one(
-    db: Database, apply: _Apply, known: Mapping[int, AMNotification], limit: int
-) -> Batch:
-    done: list[Applied] = []
-    for _ in range(limit):
-        taken: list[int] = []
-        try:
-            with db.session() as session:
-                if not deliveries.take_turn(session):
-                    return Batch(applied=done, busy=True)
-                items = deliveries.pending(session, limit=1)
-                if not items:
-                    return Batch(applied=done)
-                item = items[0]
-                taken.append(item.id)
-                note = _notes(session, items, known)[item.id]
-                if isinstance(note, str):
-                    raise _Unparsable(note)
-                outcome = Applied(item.id, apply.one(session, item, note))
-                _finish(session, [outcome], apply.clock())
-        except (OperationalError, DBAPIError) as exc:
-            if _connection_lost(exc) or not taken:
-                raise
-            outcome = _failed(db, apply, taken[0])
-        except Exception:
-            if not taken:
-                raise
-            outcome = _failed(db, apply, taken[0])
-        done.append(outcome)
-    return Batch(applied=done, more=True)
 
 
 def _failed(db: Database, apply: _Apply, delivery_id: int) -> Applied:

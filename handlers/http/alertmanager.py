@@ -21,7 +21,6 @@ from starlette.requests import ClientDisconnect
 from bot.domain.alertmanager import AMNotification
 from bot.metrics import Metrics
 from bot.services.alert_intake import IntakeService
-from bot.services.intake_queue import Applied
 from handlers.http.auth import token_matches, unauthorized
 
 __all__ = ["WAIT_SECONDS", "alertmanager_router"]
@@ -130,22 +129,19 @@ async def _answer_when_applied(intake: IntakeService, delivery: int) -> JSONResp
     while (left := deadline - time.monotonic()) > 0:
         outcome = await intake.wait(delivery, min(left, _LOOK_AGAIN))
         if outcome is not None:
-            return _applied(outcome)
+            touched = outcome.result.incident_ids if outcome.result else []
+            return _applied(delivery, touched, outcome.error_id)
         state = await to_thread.run_sync(intake.status, delivery)  # another process may
         if state is not None and state.status != "pending":  # have applied it
-            return _applied(Applied(delivery, None, state.error), incidents=state.incident_ids)
+            return _applied(delivery, state.incident_ids, state.error)
     return JSONResponse({"delivery": delivery, "status": "pending"}, status_code=202)
 
 
-def _applied(outcome: Applied, incidents: list[int] | None = None) -> JSONResponse:
-    answer: dict[str, object] = {"delivery": outcome.delivery_id}
-    if outcome.error_id is not None:
-        answer |= {"status": "failed", "incidents": [], "stored": "failed"}
-        answer["error_id"] = outcome.error_id
-    else:
-        touched = outcome.result.incident_ids if outcome.result else incidents or []
-        answer |= {"status": "processed", "incidents": touched}
-    return JSONResponse(answer)
+def _applied(delivery: int, incidents: list[int], error_id: str | None) -> JSONResponse:
+    if error_id is not None:
+        failed = {"status": "failed", "incidents": [], "stored": "failed", "error_id": error_id}
+        return JSONResponse({"delivery": delivery} | failed)
+    return JSONResponse({"delivery": delivery, "status": "processed", "incidents": incidents})
 
 
 def _error(status: int, detail: str, **extra: object) -> JSONResponse:

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlmodel import Session
 
 from storage.tables import WebhookDeliveryRow
+from storage.trace_context import current_traceparent
 
 __all__ = [
     "DeliveryStatus",
@@ -92,9 +93,9 @@ def queue_delivery(
     key_hash: str,
     alert_count: int,
     now: datetime,
-    trace_context: str | None,
 ) -> int:
-    """Store one delivery to apply later (one statement); returns its id."""
+    """Store one delivery to apply later (one statement); returns its id. The current span's
+    ``traceparent`` goes with it: applying it joins the trace."""
     statement = (
         insert(_T)
         .values(
@@ -105,7 +106,7 @@ def queue_delivery(
             body=body,
             incident_ids=[],
             status="pending",
-            trace_context=trace_context,
+            trace_context=current_traceparent(),
         )
         .returning(_T.c.id)
     )

@@ -12,9 +12,9 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage.repositories._time import aware
-from storage.repositories._trace import current_traceparent
 from storage.repositories._upsert import insert_for
 from storage.tables import OutboxRow
+from storage.trace_context import current_traceparent
 
 __all__ = [
     "Claimed",

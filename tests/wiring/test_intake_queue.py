@@ -125,7 +125,6 @@ def test_a_delivery_that_cannot_be_applied_fails_alone(
             key_hash="0" * 64,
             alert_count=1,
             now=datetime.now(UTC),
-            trace_context=None,
         )
     with caplog.at_level(logging.ERROR, logger="opsbot.intake"):
         after = opsbot.post_alerts(notification("After", [alert("af01")]), wait=True)

@@ -1,4 +1,5 @@
-"""The current span's W3C ``traceparent``, stored with queued work so that it joins the trace.
+"""The current span's W3C ``traceparent``, stored with queued work (outbox effects, webhook
+deliveries) so that the work done later joins the trace; ``bot.telemetry`` answers with it too.
 
 The OpenTelemetry API only (no opsbot module): storage stays below the services."""
 
