@@ -2,10 +2,12 @@
 sends to the database.
 
 ``python -m bench.roundtrips [--backend sqlite|postgresql] [--requests N] [--sizes 1,100]
-[--statements] [--pyinstrument]`` calls ``bot.services.intake.ingest_alertmanager`` with the
-ingest benchmark's bodies (``bench.ingest.body_template``) on a fresh, migrated database (a
-SQLite temp file, a fresh PostgreSQL database next to ``OPSBOT_BENCH_POSTGRES_URL``) and counts,
-per request, the SQL statements SQLAlchemy executes, the ``BEGIN``/``COMMIT`` and the pool
+[--statements] [--pyinstrument]`` stores each notification as the webhook does
+(``intake_queue.accept``) and applies it as the intake worker does, one delivery per batch
+(``intake_queue.apply_pending``), with the ingest benchmark's bodies
+(``bench.ingest.body_template``) on a fresh, migrated database (a SQLite temp file, a fresh
+PostgreSQL database next to ``OPSBOT_BENCH_POSTGRES_URL``) and counts, per request, the SQL
+statements SQLAlchemy executes, the ``BEGIN``/``COMMIT`` and the pool
 pre-pings (each one database round trip; an ``executemany`` counts as one statement), and the
 wall time. ``--statements`` lists the statements of one request of each case with their time;
 ``--pyinstrument`` prints a pyinstrument profile of each case (``pip install pyinstrument``).
@@ -34,7 +36,7 @@ from bench._harness import DEFAULT_PG_ADMIN_URL, emit_json, postgres_database, p
 from bench.ingest import POLICY_YAML, _bodies, body_template
 from bot.domain.alertmanager import AMNotification
 from bot.policy import Policy
-from bot.services.intake import ingest_alertmanager
+from bot.services.intake_queue import accept, apply_pending
 from storage import Database, upgrade
 
 __all__ = ["main"]
@@ -124,8 +126,9 @@ def _run(backend: str, sizes: list[int], requests: int, *, statements: bool,
                 raw = bodies()
                 note = AMNotification.model_validate(json.loads(raw))
                 now = datetime(2026, 11, 28, 9, tzinfo=UTC) + timedelta(seconds=next(clock))
-                ingest_alertmanager(db=db, policy=policy, note=note, body=raw.decode(), now=now,
-                                    slack=False)  # fmt: skip
+                delivery = accept(db, note=note, body=raw.decode(), now=now)
+                apply_pending(db, policy=policy, clock=lambda: now, slack=False,
+                              notes={delivery: note}, limit=1)  # fmt: skip
 
             for _ in range(3):  # warm-up: caches, prepared statements, the repeat group
                 one()

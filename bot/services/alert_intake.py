@@ -9,7 +9,7 @@ from bot.clock import Clock
 from bot.domain.alertmanager import AMNotification
 from bot.metrics import Metrics
 from bot.policy import Policy
-from bot.services import intake, intake_queue
+from bot.services import intake_queue
 from bot.services.intake import IntakeResult
 from bot.services.intake_queue import Applied, Batch
 from bot.services.intake_worker import IntakeWorker
@@ -44,6 +44,13 @@ class IntakeService:
         """Store a delivery to apply soon; returns its id (blocking)."""
         return intake_queue.accept(self.db, note=note, body=body, now=self.clock())
 
+    def submit(self, note: AMNotification, body: str) -> int:
+        """Store a delivery and wake the worker, from any thread (the workflow objectives'
+        alerts take the webhook's way); returns its id (blocking)."""
+        delivery_id = self.accept(note, body)
+        self.worker.wake()
+        return delivery_id
+
     def queued(self, delivery_id: int, note: AMNotification) -> None:
         """Hand the parsed notification to the worker and wake it (event loop)."""
         if self.applier is None:
@@ -74,21 +81,6 @@ class IntakeService:
             sync=self.sync,
             notes=notes,
         )
-
-    def ingest(self, note: AMNotification, body: str) -> IntakeResult:
-        """Apply one notification at once (blocking; the workflow objectives' path)."""
-        result = intake.ingest_alertmanager(
-            db=self.db,
-            policy=self.policy,
-            note=note,
-            body=body,
-            now=self.clock(),
-            slack=self.slack,
-            sync=self.sync,
-        )
-        self._count(result)
-        self.waker()
-        return result
 
     def _applied(self, applied: list[Applied]) -> None:
         for outcome in applied:

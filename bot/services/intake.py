@@ -22,16 +22,14 @@ from bot.services import effect_kinds as fx
 from bot.services import lifecycle
 from bot.services.sync import NO_SYNC, SyncTargets
 from bot.services.sync import queue as queue_sync
-from storage.db import Database
 from storage.repositories import alerts as alert_repo
 from storage.repositories import groups as group_repo
 from storage.repositories import incidents as incident_repo
 from storage.repositories import outbox
 from storage.repositories.alerts import AlertInput
-from storage.repositories.deliveries import save_delivery
 from storage.tables import AlertGroupRow, IncidentRow
 
-__all__ = ["IntakeResult", "apply_notification", "ingest_alertmanager"]
+__all__ = ["IntakeResult", "apply_notification"]
 
 ACTOR = "alertmanager"
 SURFACE = "webhook"
@@ -57,34 +55,6 @@ class _Context:
     slack: bool  # queue Slack effects only when Slack is configured
     sync: SyncTargets = NO_SYNC
     opened_last_minute: int | None = None  # counted with the group lock, when it was cheap
-
-
-def ingest_alertmanager(
-    *,
-    db: Database,
-    policy: Policy,
-    note: AMNotification,
-    body: str,
-    now: datetime,
-    slack: bool,
-    sync: SyncTargets = NO_SYNC,
-) -> IntakeResult:
-    """Apply one notification at once and store it as a processed delivery (the workflow
-    objectives' path; webhooks go through the queue, ``bot.services.intake_queue``)."""
-    with db.session() as session:
-        result = apply_notification(
-            session, policy=policy, note=note, now=now, slack=slack, sync=sync
-        )
-        save_delivery(
-            session,
-            source="alertmanager",
-            body=body,
-            key_hash=group_hash(note.group_key),
-            alert_count=len(note.alerts),
-            incident_ids=result.incident_ids,
-            now=now,
-        )
-    return result
 
 
 def apply_notification(

@@ -93,8 +93,7 @@ class WorkflowHealth:
             service_label=self.policy.alerting.service_label,
             severity_label=self.policy.alerting.severity_label,
         )
-        note = AMNotification.model_validate(body)
-        self.intake.ingest(note, json.dumps(body))
+        self.intake.submit(AMNotification.model_validate(body), json.dumps(body))
 
     async def run(self) -> None:
         """Check every ``runs.check_every`` until cancelled."""

@@ -26,7 +26,6 @@ __all__ = [
     "pending",
     "pending_figures",
     "queue_delivery",
-    "save_delivery",
     "take_turn",
 ]
 
@@ -54,35 +53,6 @@ class DeliveryStatus:
     alert_count: int
     incident_ids: list[int]
     error: str | None
-
-
-def save_delivery(
-    session: Session,
-    *,
-    source: str,
-    body: str,
-    key_hash: str | None,
-    alert_count: int,
-    incident_ids: list[int],
-    now: datetime,
-    error: str | None = None,
-) -> int:
-    """Store one delivery that was applied at once; returns its id."""
-    row = WebhookDeliveryRow(
-        source=source,
-        received_at=now,
-        key_hash=key_hash,
-        alert_count=alert_count,
-        body=body,
-        incident_ids=incident_ids,
-        status="failed" if error else "processed",
-        error=error,
-        applied_at=now,
-    )
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    return row.id
 
 
 def queue_delivery(
