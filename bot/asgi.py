@@ -11,10 +11,8 @@ import os
 from fastapi import FastAPI
 
 from bot.app import create_app
-from bot.logs import configure_logging
-from bot.policy import load_policy
+from bot.cli_common import configured
 from bot.process import tune_gc
-from bot.settings import get_settings
 
 __all__ = ["LOG_FORMAT_VARIABLE", "app_from_environment"]
 
@@ -24,12 +22,7 @@ LOG_FORMAT_VARIABLE = "OPSBOT_LOG_FORMAT"  # set by ``opsbot serve`` for its wor
 def app_from_environment() -> FastAPI:
     """Settings, policy and logging as ``opsbot serve`` loads them; the app owns its database
     handle (closed when the worker stops)."""
-    settings = get_settings()
-    policy = load_policy(settings.policy_path())
-    text = os.environ.get(LOG_FORMAT_VARIABLE) == "text"
-    configure_logging(
-        level=settings.log_level, fmt="text" if text else "json", secrets=settings.secret_values()
-    )
+    settings, policy = configured(fmt=os.environ.get(LOG_FORMAT_VARIABLE, "json"), stream=None)
     app = create_app(settings, policy)
     tune_gc()
     return app

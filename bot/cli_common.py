@@ -15,7 +15,7 @@ from bot.logs import configure_logging
 from bot.policy import Policy, load_policy
 from bot.settings import Settings, get_settings
 
-__all__ = ["friendly_errors", "load"]
+__all__ = ["configured", "friendly_errors", "load"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,13 +39,19 @@ def friendly_errors(func: F) -> F:
 
 def load(ctx: click.Context, *, logs_to_stdout: bool = False) -> tuple[Settings, Policy]:
     """Settings and policy; logs go to stdout for ``serve``, to stderr for one-shot commands."""
+    root = ctx.find_root().obj or {}
+    stream = sys.stdout if logs_to_stdout else sys.stderr
+    return configured(fmt=root.get("log_format", "json"), stream=stream)
+
+
+def configured(*, fmt: str, stream: Any) -> tuple[Settings, Policy]:
+    """Settings and policy from the environment, and logging set up with their secrets."""
     settings = get_settings()
     policy = load_policy(settings.policy_path())
-    root = ctx.find_root().obj or {}
     configure_logging(
         level=settings.log_level,
-        fmt=root.get("log_format", "json"),
+        fmt="text" if fmt == "text" else "json",
         secrets=settings.secret_values(),
-        stream=sys.stdout if logs_to_stdout else sys.stderr,
+        stream=stream,
     )
     return settings, policy
