@@ -125,7 +125,8 @@ def _alert_fires(driver: SlackDriver) -> object:
         headers={"Authorization": f"Bearer {ALERT_TOKEN}"},
         timeout=10,
     )
-    reply.raise_for_status()
+    if reply.status_code != 202:
+        raise RuntimeError(f"the webhook answered {reply.status_code}: {reply.text[:200]}")
     _incident_channel(driver, 1)
     return _said(driver, "C0INCIDENTS", "Checkout API error rate")
 
@@ -235,7 +236,11 @@ def _carol_writes_the_rca(driver: SlackDriver) -> object:
 
 
 SCENARIO: tuple[Step, ...] = (
-    Step("Prometheus fires CheckoutErrorRate; Alertmanager posts it to opsbot", _alert_fires),
+    Step(
+        "Prometheus fires CheckoutErrorRate; Alertmanager posts it to opsbot, which answers 202"
+        " once it is stored and opens the incident right after",
+        _alert_fires,
+    ),
     Step("@bob clicks Acknowledge on the incident card", _bob_acks_from_the_card),
     Step(
         "@carol clicks Draft client update on #1's card and writes to ACME",
